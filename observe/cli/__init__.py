@@ -1,0 +1,1 @@
+"""The ``observe`` command line: kubectl-like verbs plus up/down/status."""

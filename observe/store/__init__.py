@@ -1,0 +1,1 @@
+"""Revisioned key-value store behind the apiserver (kine-like SQLite by default)."""
