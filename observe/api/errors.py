@@ -173,5 +173,21 @@ def invalid(kind: str, group: str, name: str, causes: list[Cause]) -> StatusErro
     )
 
 
+# metav1.StatusReason for the codes an HTTP layer produces on its own.
+_HTTP_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                 405: "MethodNotAllowed", 406: "NotAcceptable", 409: "Conflict",
+                 410: "Gone", 413: "RequestEntityTooLarge", 415: "UnsupportedMediaType",
+                 422: "Invalid", 429: "TooManyRequests"}
+
+
+def from_http_status(code: int, message: str) -> StatusError:
+    """A Status for an error the HTTP layer raised rather than the API (an unrouted path or
+    method); a 404 reads as kube-apiserver's."""
+    if code == 404:
+        return resource_not_found()
+    reason = _HTTP_REASONS.get(code, "InternalError" if code >= 500 else "BadRequest")
+    return StatusError(code, reason, message or reason)
+
+
 def internal_error(message: str) -> StatusError:
     return StatusError(500, "InternalError", f"Internal error occurred: {message}")

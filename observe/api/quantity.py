@@ -127,14 +127,30 @@ def parse_quantity(text: str | int | float) -> Quantity:
     base, exponent, fmt = _parse_suffix(suffix)
     digits = Decimal(f"{whole or '0'}.{fraction or '0'}")
     with decimal.localcontext(_CONTEXT):
-        amount = digits.scaleb(exponent) if base == 10 else digits * (2**exponent)
-        if amount != 0:
-            # Anything asked for gets at least the smallest representable amount.
-            amount = amount.quantize(NANO, rounding=decimal.ROUND_UP)
-        amount = min(amount, MAX_VALUE).normalize(_CONTEXT)
+        amount = _bounded_amount(digits, base, exponent)
         if sign == "-":
             amount = -amount
     return Quantity(amount if amount != 0 else Decimal(0), fmt)
+
+
+def _bounded_amount(digits: Decimal, base: int, exponent: int) -> Decimal:
+    """``digits * base**exponent``, capped at MAX_VALUE and rounded up to whole nanos (so
+    anything asked for gets at least the smallest representable amount). Extreme exponents
+    ("1e999999999") are settled before any arithmetic could overflow."""
+    if digits == 0:
+        return Decimal(0)
+    if base == 10:
+        magnitude = digits.adjusted() + exponent
+        if magnitude > 19:
+            return MAX_VALUE
+        if magnitude < -10:
+            return NANO
+        amount = digits.scaleb(exponent)
+    else:
+        amount = digits * (2**exponent)
+    if amount > MAX_VALUE:
+        return MAX_VALUE
+    return amount.quantize(NANO, rounding=decimal.ROUND_UP).normalize(_CONTEXT)
 
 
 def _parse_suffix(suffix: str) -> tuple[int, int, str]:

@@ -32,6 +32,7 @@ DUPLICATE = "FieldValueDuplicate"
 FORBIDDEN = "FieldValueForbidden"
 TOO_LONG = "FieldValueTooLong"
 NOT_FOUND = "FieldValueNotFound"
+TYPE_INVALID = "FieldValueTypeInvalid"
 
 IMMUTABLE = "field is immutable"
 NEGATIVE = "must be greater than or equal to 0"
@@ -95,7 +96,9 @@ def immutable(path: str, new_value: Any) -> Cause:
 
 
 def type_error(path: str, value: Any, expected: str) -> Cause:
-    return invalid(path, value, f"must be of type {expected}")
+    """``field.TypeInvalid``: JSON of the wrong type where the schema wants ``expected``."""
+    return Cause(path, f"Invalid value: {format_value(value)}: must be of type {expected}",
+                 TYPE_INVALID)
 
 
 # --------------------------------------------------------------------------------------------

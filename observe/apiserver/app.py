@@ -26,6 +26,7 @@ from observe.apiserver.handlers import ResourceHandlers
 from observe.apiserver.logproxy import LogProxy
 from observe.apiserver.metrics import ApiMetrics, StateCollector
 from observe.apiserver.objects import DeleteOptions, Objects
+from observe.apiserver.protobuf import Transcoder
 from observe.apiserver.watchcache import WatchCache
 from observe.store.interface import Store
 from observe.store.sqlite import SQLiteStore
@@ -54,6 +55,8 @@ class ServerConfig:
     compaction_min_retain: int = 1000
     # Events expire like kube-apiserver's --event-ttl.
     event_ttl: float = 3600.0
+    # The k8sproto helper that decodes protobuf bodies; None: protobuf is answered 415.
+    protobuf_transcoder: Path | None = None
 
     @property
     def address(self) -> str:
@@ -82,9 +85,10 @@ def create_app(config: ServerConfig, store: Store | None = None,
     watch_cache = WatchCache(store)
     objects = Objects(store, registry)
     log_proxy = LogProxy(objects, registry)
+    transcoder = Transcoder(config.protobuf_transcoder)
     handlers = ResourceHandlers(objects, watch_cache,
                                 bookmark_interval=config.bookmark_interval,
-                                log_proxy=log_proxy)
+                                log_proxy=log_proxy, transcoder=transcoder)
     prom = CollectorRegistry()
     metrics = ApiMetrics(prom)
     prom.register(StateCollector(store, registry, watch_cache))
@@ -97,8 +101,11 @@ def create_app(config: ServerConfig, store: Store | None = None,
             response = await handler(request)
         except errors.StatusError as exc:
             response = codec.status_response(exc)
-        except web.HTTPException:
-            raise
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            # aiohttp's own answers (no route, a method it will not route) as Status too.
+            response = codec.status_response(errors.from_http_status(exc.status, exc.reason))
         except Exception as exc:  # a bug: report it as kube-apiserver does, keep serving
             log.exception("internal error serving %s %s", request.method, request.path)
             response = codec.status_response(errors.internal_error(str(exc)))
@@ -186,6 +193,11 @@ def create_app(config: ServerConfig, store: Store | None = None,
 
     async def lifecycle(app: web.Application):
         ensure_system_namespaces(objects, registry)
+        if transcoder.available:
+            # Started now so the first protobuf write does not wait for it; a failure here
+            # is retried, and reported, by that write.
+            with contextlib.suppress(errors.StatusError):
+                await transcoder.start()
         tasks = [asyncio.create_task(compaction_loop(store, config)),
                  asyncio.create_task(event_expiry_loop(objects, registry, config))]
         yield
@@ -193,8 +205,14 @@ def create_app(config: ServerConfig, store: Store | None = None,
             task.cancel()
         watch_cache.close_all()
         await log_proxy.close()
+        await transcoder.close()
         store.close()
 
+    async def end_watches(app: web.Application) -> None:
+        # Runs before the server waits for open requests: long-running watches end now.
+        watch_cache.close_all()
+
+    app.on_shutdown.append(end_watches)
     app.cleanup_ctx.append(lifecycle)
     return app
 

@@ -1,9 +1,10 @@
 """Request bodies in, responses out: media types, JSON/YAML decoding, Status responses.
 
 Go and Python clients send JSON (a missing Content-Type is JSON, as the Python client sends
-none on POST); YAML is accepted too. Responses are always JSON — clients that ask for
-protobuf accept JSON back (reference §2.2) — and a client that asks for
-``as=Table;g=meta.k8s.io`` gets a server-side Table.
+none on POST); YAML is accepted too, and kubectl 1.32's typed clients send protobuf, which
+:mod:`observe.apiserver.protobuf` turns into JSON (:func:`decode_body`). Responses are
+always JSON — clients that ask for protobuf accept JSON back (reference §2.2) — and a
+client that asks for ``as=Table;g=meta.k8s.io`` gets a server-side Table.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import yaml
 from aiohttp import web
 
 from observe.api import errors
+from observe.apiserver import protobuf
 
 JSON = "application/json"
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
@@ -75,7 +77,10 @@ def decode_object(body: bytes, content_type: str) -> dict[str, Any]:
             data = yaml.safe_load(body)
         except yaml.YAMLError as exc:
             raise errors.bad_request(f"error decoding YAML: {exc}") from exc
-    elif kind in (JSON, "*/*", "application/vnd.kubernetes.protobuf") or kind.endswith("+json"):
+        except RecursionError:  # PyYAML's parser recurses once per nesting level
+            raise errors.bad_request("error decoding YAML: the document is nested too "
+                                     "deeply") from None
+    elif kind in (JSON, "*/*") or kind.endswith("+json"):
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
@@ -86,6 +91,17 @@ def decode_object(body: bytes, content_type: str) -> dict[str, Any]:
         raise errors.bad_request(
             f"expected a JSON object in the request body, got {type(data).__name__}")
     return data
+
+
+async def decode_body(body: bytes, content_type: str,
+                      transcoder: protobuf.Transcoder | None) -> dict[str, Any]:
+    """An object body in any encoding a client writes: protobuf through ``transcoder``
+    (415 when there is none), everything else as :func:`decode_object`."""
+    if media_type(content_type) == protobuf.MEDIA_TYPE:
+        if transcoder is None:
+            raise protobuf.not_built("this server has no protobuf transcoder")
+        return await transcoder.to_json(body)
+    return decode_object(body, content_type)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:

@@ -30,10 +30,17 @@ from observe.api.tables import build_table
 from observe.apiserver import codec, subresources
 from observe.apiserver.objects import DeleteOptions, Objects
 from observe.apiserver.paths import Target
+from observe.apiserver.protobuf import Transcoder
 from observe.apiserver.watchcache import WatchCache, Watcher
 from observe.store.interface import CompactedError
 
 Predicate = Callable[[dict[str, Any]], bool]
+# Kinds whose DELETE answers with the object rather than a Status, as kube-apiserver's
+# registries with ReturnDeletedObject do (the official clients deserialize it as the kind).
+RETURNS_DELETED_OBJECT = frozenset({
+    ("", "Pod"), ("", "Service"), ("", "Namespace"), ("", "ServiceAccount"),
+    ("", "PersistentVolume"), ("", "PersistentVolumeClaim")})
+DISCONNECT_CHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -109,11 +116,13 @@ def build_predicate(rt: ResourceType, query: Query, name: str | None = None
 
 class ResourceHandlers:
     def __init__(self, objects: Objects, watch_cache: WatchCache, *,
-                 bookmark_interval: float = 60.0, log_proxy: Any = None) -> None:
+                 bookmark_interval: float = 60.0, log_proxy: Any = None,
+                 transcoder: Transcoder | None = None) -> None:
         self.objects = objects
         self.watch_cache = watch_cache
         self.bookmark_interval = bookmark_interval
         self.log_proxy = log_proxy
+        self.transcoder = transcoder
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -195,18 +204,23 @@ class ResourceHandlers:
     async def create(self, request: web.Request, target: Target, query: Query
                      ) -> web.Response:
         namespace = self._namespace_for_write(target)
-        body = codec.decode_object(await codec.read_body(request),
-                                   request.headers.get("Content-Type", ""))
+        body = await self.read_object(request)
         obj = self.objects.create(target.resource, namespace, body, dry_run=query.dry_run)
         return self.respond_objects(request, target.resource, [obj], single=True, status=201)
 
     async def update(self, request: web.Request, target: Target, query: Query,
                      subresource: str | None = None) -> web.Response:
-        body = codec.decode_object(await codec.read_body(request),
-                                   request.headers.get("Content-Type", ""))
+        body = await self.read_object(request)
         obj = self.objects.update(target.resource, target.namespace, target.name or "", body,
                                   subresource=subresource, dry_run=query.dry_run)
         return self.respond_objects(request, target.resource, [obj], single=True)
+
+    async def decode(self, request: web.Request, body: bytes) -> dict[str, Any]:
+        return await codec.decode_body(body, request.headers.get("Content-Type", ""),
+                                       self.transcoder)
+
+    async def read_object(self, request: web.Request) -> dict[str, Any]:
+        return await self.decode(request, await codec.read_body(request))
 
     async def read_patch(self, request: web.Request) -> tuple[bytes, str]:
         content_type = codec.media_type(request.headers.get("Content-Type"))
@@ -230,7 +244,7 @@ class ResourceHandlers:
         body_bytes = await codec.read_body(request)
         body = None
         if body_bytes.strip():
-            body = codec.decode_object(body_bytes, request.headers.get("Content-Type", ""))
+            body = await self.decode(request, body_bytes)
         return DeleteOptions.from_dict(body, query.raw)
 
     async def delete(self, request: web.Request, target: Target, query: Query
@@ -239,7 +253,7 @@ class ResourceHandlers:
         rt = target.resource
         obj, gone = self.objects.delete(rt, target.namespace, target.name or "", options,
                                         dry_run=query.dry_run)
-        if gone and rt.kind not in ("Pod", "Service", "Namespace"):
+        if gone and (rt.group, rt.kind) not in RETURNS_DELETED_OBJECT:
             return codec.json_response(codec.success_status(
                 target.name or "", rt.group, rt.plural, obj["metadata"].get("uid")))
         return self.respond_objects(request, rt, [obj], single=True)
@@ -326,7 +340,8 @@ class ResourceHandlers:
                                               for o in initial))
             if query.send_initial_events:
                 await response.write(bookmark(start, initial_end=True))
-            await self._stream(response, watcher, query, encode, bookmark, as_table)
+            await self._stream(request, response, watcher, query, encode, bookmark,
+                               as_table)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
@@ -335,7 +350,8 @@ class ResourceHandlers:
             await response.write_eof()
         return response
 
-    async def _stream(self, response: web.StreamResponse, watcher: Watcher, query: Query,
+    async def _stream(self, request: web.Request, response: web.StreamResponse,
+                      watcher: Watcher, query: Query,
                       encode: Callable[[str, dict[str, Any]], bytes],
                       bookmark: Callable[[int], bytes], as_table: bool) -> None:
         timeout = query.timeout_seconds
@@ -354,6 +370,10 @@ class ResourceHandlers:
                 await response.write(bookmark(store.current_revision()))
                 next_bookmark = now + self.bookmark_interval
             wait_until = min(deadline, next_bookmark) if query.allow_bookmarks else deadline
+            # A client that hung up is only noticed here: look every few seconds.
+            wait_until = min(wait_until, now + DISCONNECT_CHECK_SECONDS)
+            if request.transport is None or request.transport.is_closing():
+                return
             if not watcher.queue and not watcher.closed:
                 watcher.wakeup.clear()
                 with contextlib.suppress(TimeoutError):

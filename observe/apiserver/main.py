@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from observe.apiserver import protobuf
 from observe.apiserver.app import ServerConfig, create_app
 
 
@@ -28,13 +29,18 @@ def parse_args(argv: list[str]) -> ServerConfig:
                         help="newest revisions never compacted")
     parser.add_argument("--event-ttl", type=float, default=3600.0,
                         help="seconds an Event is kept after it was last seen")
+    parser.add_argument("--protobuf-transcoder", type=Path, default=protobuf.default_path(),
+                        metavar="PATH",
+                        help="the k8sproto helper that decodes protobuf request bodies "
+                             "(default: the one .ci/setup builds, else k8sproto on PATH)")
     args = parser.parse_args(argv)
     return ServerConfig(data_dir=args.data_dir, host=args.host, port=args.port,
                         bookmark_interval=args.bookmark_interval,
                         compaction_interval=args.compaction_interval,
                         compaction_window=args.compaction_window,
                         compaction_min_retain=args.compaction_min_retain,
-                        event_ttl=args.event_ttl)
+                        event_ttl=args.event_ttl,
+                        protobuf_transcoder=args.protobuf_transcoder)
 
 
 def main(argv: list[str]) -> int:

@@ -24,6 +24,7 @@ from observe.api import errors
 from observe.api import meta as m
 from observe.api.kinds import KindStrategy, strategy_for
 from observe.api.registry import Registry, ResourceType
+from observe.api.validation import type_error
 from observe.apiserver.codec import MAX_OBJECT_BYTES
 from observe.apiserver.watchcache import decode
 from observe.store.interface import (
@@ -35,6 +36,8 @@ from observe.store.interface import (
 )
 
 Predicate = Callable[[dict[str, Any]], bool]
+# Far deeper than any real object (a CRD's schema stays within a few dozen levels).
+MAX_NESTING = 100
 NAMESPACE_FINALIZER = "kubernetes"
 # kube-apiserver's words when a continue token or list revision has been compacted away.
 EXPIRED_CONTINUE = ("The provided continue parameter is too old to display a consistent list "
@@ -166,6 +169,7 @@ class Objects:
     # -- create -----------------------------------------------------------------------------
 
     def _check_type(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        _check_nesting(obj)
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if api_version and api_version != rt.api_version:
             raise errors.bad_request(
@@ -194,7 +198,9 @@ class Objects:
         if old is not None:
             causes = causes + strategy.validate_update(obj, old)
         if causes:
-            raise errors.invalid(rt.kind, rt.group, m.metadata(obj).get("name", ""), causes)
+            name = m.metadata(obj).get("name")
+            raise errors.invalid(rt.kind, rt.group, name if isinstance(name, str) else "",
+                                 causes)
 
     def create(self, rt: ResourceType, namespace: str | None, obj: dict[str, Any], *,
                dry_run: bool = False) -> dict[str, Any]:
@@ -202,12 +208,15 @@ class Objects:
         self._check_namespace(rt, obj, namespace)
         meta = m.metadata(obj)
         if not meta.get("name"):
-            if meta.get("generateName"):
-                meta["name"] = m.generate_name(meta["generateName"])
-            else:
+            generate = meta.get("generateName")
+            if not generate:
                 raise errors.invalid(rt.kind, rt.group, "", [errors.Cause(
                     "metadata.name", "name or generateName is required",
                     "FieldValueRequired")])
+            if not isinstance(generate, str):
+                raise errors.invalid(rt.kind, rt.group, "", [
+                    type_error("metadata.generateName", generate, "string")])
+            meta["name"] = m.generate_name(generate)
         if rt.namespaced:
             ns_obj = self._namespace_must_exist(namespace or "")
             if m.is_terminating(ns_obj):
@@ -379,6 +388,19 @@ class Objects:
         except (KeyNotFoundError, RevisionMismatch) as exc:
             raise errors.stale_object(rt.plural, rt.group, name) from exc
         return self._with_revision(new, kv.mod_revision), False
+
+
+def _check_nesting(obj: dict[str, Any]) -> None:
+    """Refuse objects nested deeper than :data:`MAX_NESTING` before defaulting and validation,
+    which walk objects recursively (JSON parsers allow about a thousand levels)."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise errors.bad_request(
+                f"the object is nested too deeply: more than {MAX_NESTING} levels")
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
 
 
 def _encode_continue(key: str, revision: int) -> str:

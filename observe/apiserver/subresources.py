@@ -20,6 +20,7 @@ from observe.api import meta as m
 from observe.api.patch import apply_patch
 from observe.api.registry import ResourceType
 from observe.api.selectors import label_selector_from_dict
+from observe.api.validation import type_error
 from observe.apiserver import codec
 from observe.apiserver.objects import DeleteOptions
 from observe.apiserver.paths import Target
@@ -81,17 +82,23 @@ async def _scale(h: ResourceHandlers, request: web.Request, target: Target, quer
     if request.method == "GET":
         return codec.json_response(scale)
     if request.method == "PUT":
-        wanted = codec.decode_object(await codec.read_body(request),
-                                     request.headers.get("Content-Type", ""))
+        wanted = await h.read_object(request)
     else:
         body, content_type = await h.read_patch(request)
         wanted = apply_patch(scale, body, content_type, "autoscaling", "Scale")
-    replicas = (wanted.get("spec") or {}).get("replicas")
+    if not isinstance(wanted, dict):
+        raise errors.bad_request("the patch does not produce an object")
+    parts = {key: wanted.get(key) for key in ("metadata", "spec")}
+    wrong = [type_error(key, value, "object") for key, value in parts.items()
+             if value is not None and not isinstance(value, dict)]
+    if wrong:
+        raise errors.invalid("Scale", "autoscaling", name, wrong)
+    replicas = (parts["spec"] or {}).get("replicas")
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
         raise errors.invalid("Scale", "autoscaling", name, [errors.Cause(
             "spec.replicas", f"Invalid value: {replicas!r}: must be greater than or equal "
             "to 0", "FieldValueInvalid")])
-    wanted_rv = (wanted.get("metadata") or {}).get("resourceVersion")
+    wanted_rv = (parts["metadata"] or {}).get("resourceVersion")
     if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
         raise errors.stale_object(rt.plural, rt.group, name)
     updated = copy.deepcopy(current)
@@ -106,8 +113,7 @@ async def _scale(h: ResourceHandlers, request: web.Request, target: Target, quer
 async def _binding(h: ResourceHandlers, request: web.Request, target: Target, query: Query
                    ) -> web.Response:
     rt, name = target.resource, target.name or ""
-    binding = codec.decode_object(await codec.read_body(request),
-                                  request.headers.get("Content-Type", ""))
+    binding = await h.read_object(request)
     node = (binding.get("target") or {}).get("name")
     if not node:
         raise errors.invalid("Binding", "", name, [errors.Cause(
@@ -138,8 +144,7 @@ async def _binding(h: ResourceHandlers, request: web.Request, target: Target, qu
 async def _eviction(h: ResourceHandlers, request: web.Request, target: Target, query: Query
                     ) -> web.Response:
     body_bytes = await codec.read_body(request)
-    eviction = codec.decode_object(body_bytes, request.headers.get("Content-Type", "")) \
-        if body_bytes.strip() else {}
+    eviction = await h.decode(request, body_bytes) if body_bytes.strip() else {}
     options = DeleteOptions.from_dict(eviction.get("deleteOptions"), {})
     h.objects.delete(target.resource, target.namespace, target.name or "", options,
                      dry_run=query.dry_run)

@@ -63,8 +63,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
                    help="with --grace-period=0: remove at once, without waiting for the node")
     p.add_argument("--wait", default="true", choices=("true", "false"), nargs="?",
                    const="true", help="wait until the objects are gone (default true)")
-    p.add_argument("--timeout", type=float, default=0,
-                   help="seconds to wait before giving up (0: a week)")
+    p.add_argument("--timeout", type=flags.duration, default=0,
+                   help="how long to wait before giving up, e.g. 60s (0: a week)")
     p.add_argument("--ignore-not-found", action="store_true",
                    help="an object that does not exist is not an error")
     p.set_defaults(func=run)
@@ -107,7 +107,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
                      "running resource has been terminated. The resource may continue to run "
                      "on the cluster indefinitely.\n")
     verb = "force deleted" if args.force and grace == 0 else "deleted"
-    failed = False
+    errors: list[str] = []
     deleted: list[Doomed] = []
     for item in doomed:
         path = object_path(item.resource, item.namespace, item.name)
@@ -116,8 +116,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         except ApiError as e:
             if e.code == 404 and args.ignore_not_found:
                 continue
-            session.warn(describe_failure(e, session.server) + "\n")
-            failed = True
+            errors.append(describe_failure(e, session.server) + "\n")
             continue
         if answer.get("kind") != "Status":
             item.uid = (answer.get("metadata") or {}).get("uid", "") or item.uid
@@ -125,7 +124,9 @@ def run(session: Session, args: argparse.Namespace) -> int:
         deleted.append(item)
     if args.wait == "true" and deleted:
         wait_until_gone(session, deleted, args.timeout or FOREVER)
-    return 1 if failed else 0
+    # kubectl reports the objects it could not delete after the ones it did.
+    session.warn("".join(errors))
+    return 1 if errors else 0
 
 
 def _select(session: Session, args: argparse.Namespace) -> list[Doomed] | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from observe.api.registry import ResourceType
 from observe.cli import flags
-from observe.cli.describers import generic, nodes, pods, services, workloads
+from observe.cli.describers import config, generic, namespaces, nodes, pods, services, workloads
 from observe.cli.errors import CliError, describe_failure
 from observe.cli.resources import Target, object_path, parse_targets, targets_from_manifests
 from observe.cli.session import Session
@@ -41,10 +41,15 @@ DESCRIBERS: dict[tuple[str, str], Describer] = {
     ("", "Pod"): Describer(pods.render),
     ("", "Service"): Describer(services.render, services.fetch),
     ("", "Node"): Describer(nodes.render, nodes.fetch),
+    ("", "Namespace"): Describer(namespaces.render),
+    ("", "ConfigMap"): Describer(config.render_configmap),
+    ("", "Secret"): Describer(config.render_secret),
     ("apps", "Deployment"): Describer(workloads.render_deployment, workloads.fetch_deployment),
     ("apps", "ReplicaSet"): Describer(workloads.render_replicaset, workloads.fetch_replicaset),
 }
 GENERIC = Describer(generic.render)
+# kubectl shows no events for these.
+WITHOUT_EVENTS = {("", "Namespace"), ("", "Secret")}
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -86,7 +91,7 @@ def describe_object(session: Session, resource: ResourceType, obj: dict[str, Any
                     show_events: bool = True) -> str:
     describer = DESCRIBERS.get((resource.group, resource.kind), GENERIC)
     related = describer.fetch(session, obj)
-    if show_events:
+    if show_events and (resource.group, resource.kind) not in WITHOUT_EVENTS:
         related["events"] = events_for(session, obj, resource)
     return describer.render(obj, related, None)
 

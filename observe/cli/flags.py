@@ -6,8 +6,18 @@ import argparse
 from typing import Any
 
 from observe.cli.errors import CliError
+from observe.cli.humanize import parse_duration
 from observe.cli.manifests import Manifest, ManifestError, read_manifests
 from observe.cli.session import Session
+
+
+def duration(text: str) -> float:
+    """An argparse type for durations written as kubectl takes them: ``30s``, ``5m``,
+    ``1h30m``, or a bare number of seconds."""
+    try:
+        return parse_duration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}") from e
 
 
 def add_filename(parser: argparse.ArgumentParser, what: str) -> None:

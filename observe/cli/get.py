@@ -114,23 +114,23 @@ def _table_options(args: argparse.Namespace, fmt: OutputFormat, resource: Resour
 
 
 def _prefix(args: argparse.Namespace, targets: Targets, resource: ResourceType) -> str:
-    if args.show_kind or targets.slash_form or targets.category or targets.several_types:
+    if args.show_kind or targets.category or targets.several_types:
         return kind_prefix(resource.kind, resource.group)
     return ""
 
 
 def _fetch(session: Session, args: argparse.Namespace, target: Target, accept: str
-           ) -> tuple[list[dict[str, Any]], int]:
-    """The response bodies for one target (one per name, or one per page) and how many
-    names failed (already reported on stderr)."""
+           ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The response bodies for one target (one per name, or one per page) and the error
+    lines of names that failed, which kubectl prints after the output."""
     namespace = _namespace(session, args, target)
     bodies: list[dict[str, Any]] = []
-    failures = 0
+    errors: list[str] = []
     if not target.names:
         path = object_path(target.resource, namespace)
         bodies.extend(session.list_pages(path, flags.selector_params(args), accept,
                                          args.chunk_size))
-        return bodies, failures
+        return bodies, errors
     for name in target.names:
         try:
             bodies.append(session.get_json(object_path(target.resource, namespace, name),
@@ -138,9 +138,8 @@ def _fetch(session: Session, args: argparse.Namespace, target: Target, accept: s
         except ApiError as e:
             if e.code == 404 and args.ignore_not_found:
                 continue
-            session.warn(describe_failure(e, session.server) + "\n")
-            failures += 1
-    return bodies, failures
+            errors.append(describe_failure(e, session.server) + "\n")
+    return bodies, errors
 
 
 def _merge_tables(bodies: list[dict[str, Any]]) -> dict[str, Any]:
@@ -155,19 +154,21 @@ def _merge_tables(bodies: list[dict[str, Any]]) -> dict[str, Any]:
 def _print_tables(session: Session, args: argparse.Namespace, targets: Targets,
                   fmt: OutputFormat) -> int:
     chunks: list[str] = []
-    failures = 0
+    errors: list[str] = []
     for target in targets.items:
         bodies, failed = _fetch(session, args, target, TABLE_ACCEPT)
-        failures += failed
+        errors.extend(failed)
         table = _merge_tables(bodies)
         text = render_table(table, _table_options(args, fmt, target.resource),
                             _prefix(args, targets, target.resource))
         if text:
             chunks.append(text)
-    session.say("\n".join(chunks))
-    if not chunks and not failures and not args.ignore_not_found:
+    # Tables of different types are set apart by a blank line, unless headers are off.
+    session.say(("" if args.no_headers else "\n").join(chunks))
+    session.warn("".join(errors))
+    if not chunks and not errors and not args.ignore_not_found:
         _nothing_found(session, args, targets)
-    return 1 if failures else 0
+    return 1 if errors else 0
 
 
 def _nothing_found(session: Session, args: argparse.Namespace, targets: Targets) -> None:
@@ -190,18 +191,19 @@ def _typed(item: dict[str, Any], resource: ResourceType) -> dict[str, Any]:
 def _print_objects(session: Session, args: argparse.Namespace, targets: Targets,
                    fmt: OutputFormat) -> int:
     items: list[dict[str, Any]] = []
-    failures = 0
+    errors: list[str] = []
     listed = False
     for target in targets.items:
         bodies, failed = _fetch(session, args, target, JSON)
-        failures += failed
+        errors.extend(failed)
         listed = listed or not target.names
         for body in bodies:
             if isinstance(body.get("items"), list):
                 items.extend(_typed(item, target.resource) for item in body["items"])
             else:
                 items.append(_typed(body, target.resource))
-    if not items and failures:
+    if not items and errors:
+        session.warn("".join(errors))
         return 1
     single = not listed and sum(len(t.names) for t in targets.items) == 1
     if not items and fmt.kind == "name":
@@ -212,7 +214,8 @@ def _print_objects(session: Session, args: argparse.Namespace, targets: Targets,
         session.say(render_objects(items, fmt, single))
     except ValueError as e:
         raise CliError(f"error executing template: {e}") from e
-    return 1 if failures else 0
+    session.warn("".join(errors))
+    return 1 if errors else 0
 
 
 # --- watch -------------------------------------------------------------------------------
@@ -242,7 +245,7 @@ def _watch(session: Session, args: argparse.Namespace, targets: Targets, fmt: Ou
             printer.initial(page)
     watch_params: dict[str, Any] = dict(params)
     if args.request_timeout:
-        watch_params["timeoutSeconds"] = args.request_timeout
+        watch_params["timeoutSeconds"] = max(1, int(args.request_timeout))
     while True:
         for event in session.watch(path, {**watch_params, "resourceVersion": version},
                                    accept):

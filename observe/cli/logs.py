@@ -17,6 +17,7 @@ from observe.cli.humanize import parse_duration
 from observe.cli.resources import object_path
 from observe.cli.selectors import selector_string
 from observe.cli.session import Session
+from observe.client.errors import ApiError
 
 ACCEPT = "application/json, */*"
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
@@ -123,7 +124,13 @@ def find_pod(session: Session, target: str) -> dict[str, Any]:
     if not slash:
         word, name = "pods", target
     resource = session.discovery.resolve(word)
-    obj = session.get_json(object_path(resource, session.namespace, name), accept=ACCEPT)
+    try:
+        obj = session.get_json(object_path(resource, session.namespace, name), accept=ACCEPT)
+    except ApiError as e:
+        if e.code != 404:
+            raise
+        raise CliError(f"error from server (NotFound): {e.message} in namespace "
+                       f'"{session.namespace}"') from e
     if resource.group == "" and resource.kind == "Pod":
         return obj
     spec = obj.get("spec") or {}
@@ -133,8 +140,8 @@ def find_pod(session: Session, target: str) -> dict[str, Any]:
     pods = session.list_items(f"/api/v1/namespaces/{session.namespace}/pods",
                               {"labelSelector": selector})
     if not pods:
-        raise CliError(f"timed out waiting for the condition: no pods found for "
-                       f"{resource.singular}/{name}")
+        # kubectl waits --pod-running-timeout for a pod to appear, then says this.
+        raise CliError("timed out waiting for the condition")
     pods.sort(key=logging_order)
     chosen = pods[0]
     if len(pods) > 1:

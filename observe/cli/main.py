@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TextIO
@@ -31,7 +32,7 @@ from observe.cli import (
     version,
 )
 from observe.cli.errors import CliError, describe_failure
-from observe.cli.humanize import parse_duration
+from observe.cli.flags import duration
 from observe.cli.session import ApiClient, Session
 from observe.client.config import (
     ClientConfig,
@@ -48,6 +49,7 @@ GLOBAL_DEFAULTS = {"kubeconfig": None, "namespace": None, "context": None, "serv
                    "request_timeout": None}
 
 ClientFactory = Callable[[ClientConfig], ApiClient]
+_UNKNOWN_VERB = re.compile(r"argument VERB: invalid choice: '([^']*)'")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,15 +57,10 @@ class _Parser(argparse.ArgumentParser):
     of exiting with 2 from deep inside parsing."""
 
     def error(self, message: str) -> NoReturn:
+        unknown = _UNKNOWN_VERB.match(message)
+        if unknown:
+            raise CliError(f'unknown command "{unknown.group(1)}" for "{self.prog}"')
         raise CliError(f"{message}\nSee '{self.prog} -h' for help and examples")
-
-
-def _request_timeout(text: str) -> int:
-    try:
-        seconds = parse_duration(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from e
-    return int(seconds)
 
 
 def global_flags() -> argparse.ArgumentParser:
@@ -79,7 +76,7 @@ def global_flags() -> argparse.ArgumentParser:
                        help="kubeconfig context to use")
     group.add_argument("-s", "--server", default=argparse.SUPPRESS,
                        help="apiserver URL, overriding the kubeconfig")
-    group.add_argument("--request-timeout", type=_request_timeout, default=argparse.SUPPRESS,
+    group.add_argument("--request-timeout", type=duration, default=argparse.SUPPRESS,
                        help="end a watch after this long (e.g. 30s, 5m)")
     return parent
 
@@ -96,17 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_config(args: argparse.Namespace, environ: Mapping[str, str]) -> ClientConfig:
-    """The kubeconfig's cluster, overridden by ``--server``; a missing default kubeconfig
-    means kubectl's ``localhost:8080``."""
+    """The kubeconfig's cluster, overridden by ``--server``. As with kubectl, a kubeconfig
+    that does not exist is an error only when named by ``--kubeconfig``; otherwise the CLI
+    goes on without one (``--server``, else ``localhost:8080``)."""
     path = default_kubeconfig_path(environ, args.kubeconfig)
+    if not os.path.exists(path):
+        if args.kubeconfig:
+            raise CliError(f"stat {path}: no such file or directory")
+        return ClientConfig(server=args.server or NO_CONFIG_SERVER)
     try:
         config = load_kubeconfig(path, args.context)
     except ConfigError as e:
-        explicit = bool(args.kubeconfig or environ.get("KUBECONFIG"))
-        if args.server or not (explicit or os.path.exists(path)):
-            config = ClientConfig(server=args.server or NO_CONFIG_SERVER)
-        else:
-            raise CliError(str(e)) from e
+        raise CliError(str(e)) from e
     if args.server:
         config = dataclasses.replace(config, server=args.server)
     return config
@@ -133,13 +131,17 @@ def main(
     server = ""
     client: Any = None
     try:
-        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+        if not getattr(args, "func", None):
+            parser.print_help(out)
+            return 0
+        if extra:
+            what = "unknown flag" if extra[0].startswith("-") else "unexpected argument"
+            raise CliError(f"{what}: {extra[0]}\nSee 'observe {args.verb} --help' for usage.")
         for key, value in GLOBAL_DEFAULTS.items():
             if not hasattr(args, key):
                 setattr(args, key, value)
-        if not getattr(args, "func", None):
-            build_parser().print_help(out)
-            return 1
         config = load_config(args, environ)
         server = config.server
         client = (client_factory or _default_client)(config)

@@ -30,8 +30,6 @@ class Target:
 @dataclass
 class Targets:
     items: list[Target]
-    slash_form: bool
-    """The user wrote ``TYPE/NAME``: kubectl then prints ``kind/name``."""
     category: bool
     """A category such as ``all`` was expanded: several types, kind prefixes."""
 
@@ -63,7 +61,7 @@ def parse_targets(args: list[str], discovery: Discovery) -> Targets:
             resource = discovery.resolve(word)
             target = by_type.setdefault((resource.group, resource.plural), Target(resource))
             target.names.append(name)
-        return Targets(list(by_type.values()), slash_form=True, category=False)
+        return Targets(list(by_type.values()), category=False)
     words = [w for w in args[0].split(",") if w]
     names = args[1:]
     resources: list[ResourceType] = []
@@ -82,17 +80,21 @@ def parse_targets(args: list[str], discovery: Discovery) -> Targets:
     for resource in resources:
         unique.setdefault((resource.group, resource.plural), resource)
     return Targets([Target(r, list(names)) for r in unique.values()],
-                   slash_form=False, category=category)
+                   category=category)
 
 
 def targets_from_manifests(manifests: list[Manifest], discovery: Discovery) -> Targets:
-    """One target per object of ``-f`` files (the verb acts on those objects by name)."""
-    items = []
+    """The objects of ``-f`` files by name, one target per type and namespace (so ``get``
+    prints one table per type, as kubectl does)."""
+    grouped: dict[tuple[str, str, str | None], Target] = {}
     for manifest in manifests:
         resource = resource_for(manifest, discovery)
         meta = manifest.obj.get("metadata") or {}
-        items.append(Target(resource, [str(meta.get("name", ""))], meta.get("namespace")))
-    return Targets(items, slash_form=True, category=False)
+        namespace = meta.get("namespace")
+        target = grouped.setdefault((resource.group, resource.plural, namespace),
+                                    Target(resource, [], namespace))
+        target.names.append(str(meta.get("name", "")))
+    return Targets(list(grouped.values()), category=False)
 
 
 def resource_for(manifest: Manifest, discovery: Discovery) -> ResourceType:

@@ -20,6 +20,8 @@ from typing import Any
 
 from observe.api.meta import rfc3339
 from observe.api.registry import ResourceType
+from observe.cli import flags
+from observe.cli.apply import add_dry_run, dry_run_params, dry_run_suffix
 from observe.cli.describers.containers import pod_template_text
 from observe.cli.errors import CliError
 from observe.cli.resources import display_name, object_path, parse_targets
@@ -56,8 +58,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     _target(status)
     status.add_argument("-w", "--watch", default="true", choices=("true", "false"),
                         nargs="?", const="true", help="keep watching until done")
-    status.add_argument("--timeout", type=float, default=0,
-                        help="seconds to wait before giving up (0: forever)")
+    status.add_argument("--timeout", type=flags.duration, default=0,
+                        help="how long to wait before giving up, e.g. 5m (0: forever)")
     status.add_argument("--revision", type=int, default=0,
                         help="fail unless the rollout is of this revision")
     status.set_defaults(func=run_status)
@@ -70,6 +72,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     _target(undo)
     undo.add_argument("--to-revision", type=int, default=0,
                       help="the revision to go back to (0: the previous one)")
+    add_dry_run(undo)
     undo.set_defaults(func=run_undo)
     for name, func, text in (("restart", run_restart, "restart every pod"),
                              ("pause", run_pause, "stop rolling out template changes"),
@@ -190,14 +193,16 @@ def revisions(replicasets: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def history_table(by_revision: dict[int, dict[str, Any]]) -> str:
+def history_text(name: str, by_revision: dict[int, dict[str, Any]]) -> str:
+    """What ``rollout history`` prints for the Deployment ``name`` (``kind.group/name``)."""
     if not by_revision:
-        return "No rollout history found.\n"
+        return f"{name} \nNo rollout history found.\n"
     lines = ["REVISION\tCHANGE-CAUSE"]
     for number in sorted(by_revision):
         annotations = by_revision[number]["metadata"].get("annotations") or {}
         lines.append(f"{number}\t{annotations.get(CHANGE_CAUSE) or '<none>'}")
-    return align("\n".join(lines), DESCRIBE) + "\n"
+    table = align("\n".join(lines), DESCRIBE)
+    return f"{name} \n{table}\n\n"
 
 
 def run_history(session: Session, args: argparse.Namespace) -> int:
@@ -207,12 +212,11 @@ def run_history(session: Session, args: argparse.Namespace) -> int:
     if args.revision > 0:
         rs = by_revision.get(args.revision)
         if rs is None:
-            raise CliError(f"unable to find the specified revision {args.revision}")
-        template = _without_hash(rs["spec"]["template"])
+            raise CliError("unable to find the specified revision")
         session.say(f"{name} with revision #{args.revision}\n"
-                    f"{pod_template_text(template)}\n")
+                    f"{pod_template_text(rs['spec']['template'])}\n")
         return 0
-    session.say(f"{name} \n{history_table(by_revision)}\n")
+    session.say(history_text(name, by_revision))
     return 0
 
 
@@ -261,16 +265,22 @@ def rollback_patch(deployment: dict[str, Any], replicasets: list[dict[str, Any]]
 
 def run_undo(session: Session, args: argparse.Namespace) -> int:
     resource, deployment = _deployment(session, args)
-    patch, revision = rollback_patch(deployment, _replicasets(session, deployment),
-                                     args.to_revision)
+    replicasets = _replicasets(session, deployment)
+    patch, revision = rollback_patch(deployment, replicasets, args.to_revision)
     name = display_name(resource, deployment["metadata"]["name"])
     if patch is None:
         session.say(f"{name} skipped rollback (current template already matches revision "
                     f"{revision})\n")
         return 0
+    if args.dry_run == "client":
+        # kubectl shows the template it would roll back to instead of patching.
+        template = revisions(replicasets)[revision]["spec"]["template"]
+        session.say(f"{name} {pod_template_text(template)}{dry_run_suffix(args)}\n")
+        return 0
     path = object_path(resource, session.namespace, deployment["metadata"]["name"])
-    session.send_json("PATCH", path, patch, content_type=JSON_PATCH)
-    session.say(f"{name} rolled back\n")
+    session.send_json("PATCH", path, patch, content_type=JSON_PATCH,
+                      params=dry_run_params(args))
+    session.say(f"{name} rolled back{dry_run_suffix(args)}\n")
     return 0
 
 

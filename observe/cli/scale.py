@@ -67,7 +67,12 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
 def scale_one(session: Session, args: argparse.Namespace, target: Target, name: str) -> None:
     namespace = target.namespace or session.namespace
-    current = session.get_json(object_path(target.resource, namespace, name))
+    try:
+        current = session.get_json(object_path(target.resource, namespace, name))
+    except ApiError as e:
+        if e.code != 404:
+            raise
+        raise CliError(f"no objects passed to scale {e.message}") from e
     if args.current_replicas >= 0:
         replicas = (current.get("spec") or {}).get("replicas", 1)
         if replicas != args.current_replicas:

@@ -27,10 +27,11 @@ def client_version() -> dict[str, str]:
 
 def run(session: Session, args: argparse.Namespace) -> int:
     info: dict[str, Any] = {"clientVersion": client_version()}
+    # The client line goes out before the server is asked, so it shows even when the
+    # server cannot be reached.
     if not args.output:
         session.say(f"Client Version: {KUBERNETES_VERSION} (observe {__version__})\n")
     if not args.client:
-        # Printed before the server is asked, so a down server still shows the client.
         info["serverVersion"] = session.get_json("/version", accept="application/json, */*")
         if not args.output:
             session.say(f"Server Version: {info['serverVersion'].get('gitVersion', '')}\n")

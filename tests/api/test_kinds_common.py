@@ -24,7 +24,7 @@ from tests.api.kind_samples import (
 KINDS = sorted(SAMPLES)
 REASONS = {"FieldValueRequired", "FieldValueInvalid", "FieldValueNotSupported",
            "FieldValueDuplicate", "FieldValueForbidden", "FieldValueTooLong",
-           "FieldValueNotFound", "FieldValueTooMany"}
+           "FieldValueNotFound", "FieldValueTooMany", "FieldValueTypeInvalid"}
 
 
 def kind_id(key: tuple[str, str]) -> str:
@@ -150,6 +150,25 @@ JSON = st.recursive(
     max_leaves=8)
 
 
+# Field names the schemas read, so the fuzzer also plants bad values where none were.
+FIELD_NAMES = (
+    "volumes", "initContainers", "containers", "ports", "env", "resources", "limits", "requests",
+    "selector", "matchLabels", "matchExpressions", "template", "metadata", "labels", "annotations",
+    "ownerReferences", "finalizers", "strategy", "rollingUpdate", "updateStrategy", "tolerations",
+    "livenessProbe", "httpGet", "valueFrom", "fieldRef", "volumeMounts", "behavior", "scaleUp",
+    "metrics", "target", "subsets", "addresses", "endpoints", "data", "stringData", "binaryData",
+    "type", "capacity", "accessModes", "volumeClaimTemplates", "jobTemplate", "podFailurePolicy",
+    "rules", "onPodConditions", "sessionAffinity", "sessionAffinityConfig", "clientIP",
+    "clusterIP", "clusterIPs", "hostNetwork", "lifecycle", "postStart", "projected", "sources",
+    "downwardAPI", "items", "ephemeral", "volumeClaimTemplate", "status", "spec", "allocatable",
+    "taints", "immutable", "generateName", "uid", "name", "nodePort", "externalIPs", "timeZone",
+    "schedule", "minAvailable", "maxUnavailable", "maxSurge", "partition",
+    "persistentVolumeClaimRetentionPolicy", "ordinals", "secret", "configMap", "emptyDir",
+    "hostPath", "serviceAccountToken", "restartPolicy", "manualSelector", "completionMode",
+    "scaleTargetRef", "resource", "averageValue", "policies", "involvedObject", "eventTime",
+)
+
+
 def _paths(value, prefix=()):
     yield prefix
     if isinstance(value, dict):
@@ -158,6 +177,12 @@ def _paths(value, prefix=()):
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _paths(item, (*prefix, i))
+
+
+def _at(obj, path):
+    for step in path:
+        obj = obj[step]
+    return obj
 
 
 def _replace(obj, path, value):
@@ -186,6 +211,8 @@ def test_malformed_input_never_raises(key, data):
     paths = list(_paths(base))
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(paths))
+        if data.draw(st.booleans()) and isinstance(_at(base, path), dict):
+            path = (*path, data.draw(st.sampled_from(FIELD_NAMES)))
         base = _replace(base, path, data.draw(JSON))
         paths = list(_paths(base))
     strategy = strategy_for(*key)
@@ -193,6 +220,9 @@ def test_malformed_input_never_raises(key, data):
     strategy.prepare_for_update(obj, admitted(*key))
     strategy.prepare_for_create(obj)
     strategy.default(obj)
+    again = copy.deepcopy(obj)
+    strategy.default(again)
+    assert again == obj, "defaulting is not idempotent on this input"
     _check_causes(strategy.validate(obj))
     _check_causes(strategy.validate_update(obj, admitted(*key)))
     _check_causes(strategy.validate_update(admitted(*key), obj))

@@ -130,8 +130,8 @@ def test_format_value(value, shown):
 @pytest.mark.parametrize(("value", "kwargs", "expected"), [
     (None, {}, []),
     (None, {"required_": True}, [("FieldValueRequired", "Required value")]),
-    ("3", {}, [("FieldValueInvalid", 'Invalid value: "3": must be of type integer')]),
-    (True, {}, [("FieldValueInvalid", "Invalid value: true: must be of type integer")]),
+    ("3", {}, [("FieldValueTypeInvalid", 'Invalid value: "3": must be of type integer')]),
+    (True, {}, [("FieldValueTypeInvalid", "Invalid value: true: must be of type integer")]),
     (-1, {"minimum": 0},
      [("FieldValueInvalid", "Invalid value: -1: must be greater than or equal to 0")]),
     (70000, {"minimum": 1, "maximum": 65535},
@@ -150,7 +150,7 @@ def test_int_or_percent(value, ok):
 
 
 def test_string_field_reports_types_and_emptiness():
-    assert [c.reason for c in string_field(3, "f", required_=True)] == ["FieldValueInvalid"]
+    assert [c.reason for c in string_field(3, "f", required_=True)] == ["FieldValueTypeInvalid"]
     assert [c.reason for c in string_field("", "f", required_=True)] == ["FieldValueRequired"]
     assert string_field("", "f") == []
 
@@ -158,7 +158,7 @@ def test_string_field_reports_types_and_emptiness():
 def test_labels_report_key_and_value_at_the_map_path():
     causes = validate_labels({"bad key": "ok", "ok": "bad value", "n": 1}, "metadata.labels")
     assert [(c.field, c.reason) for c in causes] == [
-        ("metadata.labels[n]", "FieldValueInvalid"),
+        ("metadata.labels[n]", "FieldValueTypeInvalid"),
         ("metadata.labels", "FieldValueInvalid"),
         ("metadata.labels", "FieldValueInvalid"),
     ]
@@ -210,7 +210,7 @@ def test_owner_references(refs, fields):
      [("metadata.generateName", "FieldValueInvalid", None)]),
     ({"name": "web", "finalizers": ["example.com/cleanup", "bad finalizer"]}, {},
      [("metadata.finalizers", "FieldValueInvalid", None)]),
-    ("web", {}, [("metadata", "FieldValueInvalid", None),
+    ("web", {}, [("metadata", "FieldValueTypeInvalid", None),
                  ("metadata.name", "FieldValueRequired", None)]),
 ])
 def test_object_meta(meta, kwargs, expected):

@@ -189,7 +189,8 @@ def test_logs_follow_streams(api: ScriptedApi) -> None:
 def test_logs_of_a_missing_pod(api: ScriptedApi) -> None:
     api.on("GET", f"{PODS}/x", api_error(404, "NotFound", 'pods "x" not found'))
     result = run_cli(api, "logs", "x")
-    assert (result.code, result.err) == (1, 'Error from server (NotFound): pods "x" not found\n')
+    assert (result.code, result.err) == (
+        1, 'error: error from server (NotFound): pods "x" not found in namespace "default"\n')
 
 
 def test_logging_order_prefers_old_ready_pods_with_restarts() -> None:
@@ -199,3 +200,12 @@ def test_logging_order_prefers_old_ready_pods_with_restarts() -> None:
                      containerStatuses=[{"restartCount": 2}])
     ordered = sorted([young, old, restarted], key=logging_order)
     assert [p["metadata"]["name"] for p in ordered] == ["restarted", "old", "young"]
+
+
+def test_delete_reports_failures_after_what_it_deleted(api: ScriptedApi) -> None:
+    api.on("DELETE", f"{PODS}/x", api_error(404, "NotFound", 'pods "x" not found'))
+    api.on("DELETE", f"{PODS}/a", {"kind": "Status", "status": "Success"})
+    api.on("GET", f"{PODS}/a", api_error(404, "NotFound", 'pods "a" not found'))
+    result = run_cli(api, "delete", "pods", "x", "a")
+    assert (result.code, result.out, result.err) == (
+        1, 'pod "a" deleted\n', 'Error from server (NotFound): pods "x" not found\n')

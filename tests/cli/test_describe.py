@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from observe.cli.describers import generic, nodes, pods, services, workloads
+from observe.cli.describers import config, generic, namespaces, nodes, pods, services, workloads
 from observe.cli.describers.writer import smart_label
 from tests.cli.scripted import ScriptedApi, api_error, run_cli
 
@@ -34,7 +34,8 @@ POD = {
                     "image": "busybox", "imageID": "", "containerID": ""}]},
 }
 
-# Recorded from kubectl 1.20 describing the same pod (reference kubectl-requests.txt).
+# Recorded from kubectl 1.20 describing the same pod (reference kubectl-requests.txt);
+# "$" marks the end of a line that ends in spaces.
 RECORDED_POD = """\
 Name:           web-b810b1b8f3-34ee5
 Namespace:      default
@@ -49,9 +50,9 @@ IPs:            <none>
 Controlled By:  ReplicaSet/web-b810b1b8f3
 Containers:
   app:
-    Container ID:  
+    Container ID:  $
     Image:         python:3.11
-    Image ID:      
+    Image ID:      $
     Ports:         8000/, 9000/
     Host Ports:    0/, 0/
     Command:
@@ -68,14 +69,14 @@ Containers:
       B:     2
     Mounts:  <none>
   sidecar:
-    Container ID:   
+    Container ID:   $
     Image:          busybox
-    Image ID:       
+    Image ID:       $
     Port:           <none>
     Host Port:      <none>
     State:          Running
       Started:      Wed, 25 Nov 2026 00:02:51 +0000
-"""
+""".replace("$\n", "\n")
 
 DEPLOYMENT = {
     "metadata": {"name": "web", "namespace": "default", "uid": "d-1",
@@ -106,7 +107,7 @@ Labels:             app=web
 Annotations:        deployment.kubernetes.io/revision: 3
 Selector:           app=web
 Replicas:           3 desired | 3 updated | 3 total | 3 available | 0 unavailable
-StrategyType:       
+StrategyType:       $
 MinReadySeconds:    0
 Pod Template:
   Labels:  app=web
@@ -138,7 +139,7 @@ Conditions:
   Progressing    True    NewReplicaSetAvailable
 OldReplicaSets:  <none>
 NewReplicaSet:   web-b810b1b8f3 (3/3 replicas created)
-"""
+""".replace("$\n", "\n")
 
 
 def test_pod_layout_matches_kubectl() -> None:
@@ -156,7 +157,30 @@ def test_pod_layout_matches_kubectl() -> None:
 
 def test_deployment_layout_matches_kubectl() -> None:
     text = workloads.render_deployment(DEPLOYMENT, {"replicasets": [NEW_RS], "events": []}, NOW)
-    assert text == RECORDED_DEPLOYMENT + "Events:          <none>\n"
+    # kubectl 1.32 adds Node-Selectors and Tolerations to the pod template, which widens
+    # the column block they share with the sidecar's fields; the rest is as 1.20 printed it.
+    recorded_132 = RECORDED_DEPLOYMENT.replace(
+        "    Image:        busybox\n"
+        "    Port:         <none>\n"
+        "    Host Port:    <none>\n"
+        "    Environment:  <none>\n"
+        "    Mounts:       <none>\n"
+        "  Volumes:        <none>\n",
+        "    Image:         busybox\n"
+        "    Port:          <none>\n"
+        "    Host Port:     <none>\n"
+        "    Environment:   <none>\n"
+        "    Mounts:        <none>\n"
+        "  Volumes:         <none>\n"
+        "  Node-Selectors:  <none>\n"
+        "  Tolerations:     <none>\n")
+    assert text == recorded_132 + "Events:          <none>\n"
+
+
+def test_deployment_without_replicasets_omits_them() -> None:
+    text = workloads.render_deployment(DEPLOYMENT, {"replicasets": []}, NOW)
+    assert "OldReplicaSets" not in text
+    assert "NewReplicaSet:" not in text
 
 
 def test_events_table_with_repeats() -> None:
@@ -289,3 +313,42 @@ def test_describe_falls_back_to_name_prefix_and_reports_not_found() -> None:
     missing = run_cli(api, "describe", "pods", "nomatch")
     assert (missing.code, missing.err) == (
         1, 'Error from server (NotFound): pods "nomatch" not found\n')
+
+
+def test_configmap_secret_and_namespace_describers() -> None:
+    cm = {"metadata": {"name": "c", "namespace": "default"},
+          "data": {"a": "b", "long": "line1\nline2\n"}, "binaryData": {"bin": "AAEC"}}
+    assert config.render_configmap(cm, {"events": []}, NOW) == (
+        "Name:         c\nNamespace:    default\nLabels:       <none>\nAnnotations:  <none>\n"
+        "\nData\n====\na:\n----\nb\n\nlong:\n----\nline1\nline2\n\n\n\n"
+        "BinaryData\n====\nbin: 3 bytes\n\nEvents:  <none>\n")
+    secret = {"metadata": {"name": "s", "namespace": "default"}, "type": "Opaque",
+              "data": {"password": "c2VjcmV0"}}
+    text = config.render_secret(secret, {}, NOW)
+    assert text.endswith("\nType:  Opaque\n\nData\n====\npassword:  6 bytes\n")
+    assert "c2VjcmV0" not in text and "secret" not in text.split("Data")[1]
+    ns = {"metadata": {"name": "team", "labels": {"kubernetes.io/metadata.name": "team"}},
+          "status": {"phase": "Active"}}
+    assert namespaces.render(ns, {}, NOW) == (
+        "Name:         team\nLabels:       kubernetes.io/metadata.name=team\n"
+        "Annotations:  <none>\nStatus:       Active\n")
+
+
+def test_node_without_a_lease_says_why() -> None:
+    text = nodes.render({"metadata": {"name": "n1"}},
+                        {"lease_error": 'leases.coordination.k8s.io "n1" not found'}, NOW)
+    assert 'Lease:              Failed to get lease: leases.coordination.k8s.io "n1" not ' \
+        "found\n" in text
+
+
+def test_downward_api_environment_is_resolved_against_the_pod() -> None:
+    pod = {**POD, "spec": {**POD["spec"], "containers": [
+        {"name": "app", "image": "x", "env": [
+            {"name": "NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "APP", "valueFrom": {"fieldRef": {
+                "fieldPath": "metadata.labels['app']"}}},
+            {"name": "PW", "valueFrom": {"secretKeyRef": {"name": "s", "key": "pw"}}}]}]}}
+    text = pods.render(pod, {}, NOW)
+    assert "      NAME:  web-b810b1b8f3-34ee5 (v1:metadata.name)\n" in text
+    assert "      APP:   web (v1:metadata.labels['app'])\n" in text
+    assert "      PW:    <set to the key 'pw' in secret 's'>  Optional: false\n" in text

@@ -116,8 +116,10 @@ def test_get_all_expands_the_category_and_skips_empty_types(api: ScriptedApi) ->
 
 def test_type_slash_name_form(api: ScriptedApi) -> None:
     api.on("GET", f"{DEPLOYS}/web", table("web"))
-    result = run_cli(api, "get", "deploy/web")
-    assert result.out == "NAME                  AGE\ndeployment.apps/web   1s\n"
+    api.on("GET", f"{PODS}/a", table("a"))
+    assert run_cli(api, "get", "deploy/web").out == "NAME   AGE\nweb    1s\n"
+    assert run_cli(api, "get", "deploy/web", "po/a").out == (
+        "NAME                  AGE\ndeployment.apps/web   1s\n\nNAME    AGE\npod/a   1s\n")
     mixed = run_cli(api, "get", "deploy", "deploy/web")
     assert mixed.code == 1
     assert "there is no need to specify a resource type as a separate argument" in mixed.err
@@ -225,3 +227,19 @@ def test_watch_error_event_is_reported(api: ScriptedApi) -> None:
     result = run_cli(api, "get", "pods", "--watch-only")
     assert result.code == 1
     assert result.err == "Error from server (Expired): too old resource version: 1 (5)\n"
+
+
+def test_objects_from_files_are_grouped_into_one_table_per_type(api: ScriptedApi,
+                                                                  tmp_path) -> None:
+    path = tmp_path / "objects.yaml"
+    path.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n"
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\n---\n"
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    api.on("GET", f"{PODS}/a", table("a"))
+    api.on("GET", f"{PODS}/b", table("b"))
+    api.on("GET", f"{DEPLOYS}/web", table("web"))
+    result = run_cli(api, "get", "-f", str(path))
+    assert result.out == ("NAME    AGE\npod/a   1s\npod/b   1s\n\n"
+                          "NAME                  AGE\ndeployment.apps/web   1s\n")
+    no_headers = run_cli(api, "get", "-f", str(path), "--no-headers")
+    assert no_headers.out == "pod/a   1s\npod/b   1s\ndeployment.apps/web   1s\n"

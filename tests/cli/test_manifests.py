@@ -71,7 +71,7 @@ def test_directories_read_manifest_files_sorted_and_recurse_only_with_R(tmp_path
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match='the path ".*nope.yaml" does not exist'):
+    with pytest.raises(ManifestError, match=r'the path ".*nope\.yaml" does not exist'):
         expand_paths([str(tmp_path / "nope.yaml")])
 
 

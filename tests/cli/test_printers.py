@@ -107,7 +107,8 @@ def test_parse_output_rejects_unknown(value: str) -> None:
 
 
 DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment",
-              "metadata": {"name": "web", "annotations": {"deployment.kubernetes.io/revision": "1"}},
+              "metadata": {"name": "web",
+                           "annotations": {"deployment.kubernetes.io/revision": "1"}},
               "spec": {"template": {"spec": {"containers": [
                   {"command": ["python3", "-m", "http.server", "8000"], "name": "app"}]}}}}
 

@@ -266,12 +266,12 @@ async def test_informer_relists_after_missing_compacted_history(tmp_path):
                 for i in range(5):
                     await api.patch(CONFIGMAPS, "changed", {"data": {"i": str(i)}},
                                     namespace="quiet", patch_type="merge")
-                deadline = time.monotonic() + 15; print("T-before-compact", time.monotonic())
+                deadline = time.monotonic() + 15
                 while not await _history_compacted_past(api, stale_rv):
                     assert time.monotonic() < deadline, "the server never compacted"
                     await asyncio.sleep(0.1)
 
-                print("T-compacted", time.monotonic()); clock.advance(60)
+                clock.advance(60)
                 await eventually(lambda: len(seen) == 3, "the re-list's three differences")
 
                 assert sorted(seen) == [("add", "added"), ("delete", "removed"),
@@ -282,4 +282,4 @@ async def test_informer_relists_after_missing_compacted_history(tmp_path):
             finally:
                 informer.stop()
     finally:
-        server.stop()
+        server.kill()

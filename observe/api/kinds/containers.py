@@ -15,6 +15,7 @@ from observe.api.kinds.resources import (
     canonicalize_resource_list,
     validate_resource_requirements,
 )
+from observe.api.quantity import quantity_errors
 from observe.api.validation import (
     as_dict,
     as_list,
@@ -56,9 +57,10 @@ def image_tag(image: str) -> str:
 
 def default_container(container: dict) -> None:
     image = container.get("image")
-    if isinstance(image, str):
-        set_default_if_empty(container, "imagePullPolicy",
-                             "Always" if image_tag(image) == "latest" else "IfNotPresent")
+    # Like upstream, a missing image still gets a policy (IfNotPresent, as for any image that
+    # does not parse): validation then reports only the missing image.
+    latest = isinstance(image, str) and bool(image) and image_tag(image) == "latest"
+    set_default_if_empty(container, "imagePullPolicy", "Always" if latest else "IfNotPresent")
     set_default_if_empty(container, "terminationMessagePath", "/dev/termination-log")
     set_default_if_empty(container, "terminationMessagePolicy", "File")
     for port in objects(container, "ports"):
@@ -102,7 +104,9 @@ def default_pod_container(container: dict, host_network: bool) -> None:
     if resources is not None and limits:
         requests = child(resources, "requests")
         for name, value in limits.items():
-            set_default(requests, name, value)
+            # A malformed limit is reported once, where the client wrote it.
+            if not quantity_errors(value):
+                set_default(requests, name, value)
     if host_network:
         for port in objects(container, "ports"):
             if port.get("hostPort") in (None, 0):

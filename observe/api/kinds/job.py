@@ -44,7 +44,6 @@ def default_job(obj: dict) -> None:
     spec = child(obj, "spec")
     if spec is None:
         return
-    default_pod_template(spec)
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
     set_default(spec, "parallelism", 1)
@@ -60,6 +59,7 @@ def default_job(obj: dict) -> None:
     set_default(spec, "manualSelector", False)
     if spec.get("manualSelector") is not True:
         _generate_selector(obj, spec)
+    default_pod_template(spec)
     # A Job without labels takes its pods' labels (these include the generated ones).
     template_labels = existing(existing(spec.get("template"), "metadata"), "labels")
     metadata = child(obj, "metadata")

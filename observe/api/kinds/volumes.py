@@ -21,8 +21,9 @@ from observe.api.validation import (
     string_field,
 )
 
+# In the order upstream checks them, so "more than 1 volume type" names the same one.
 VOLUME_SOURCES = (
-    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret",
+    "emptyDir", "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret",
     "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder",
     "cephfs", "flocker", "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume",
     "quobyte", "azureDisk", "photonPersistentDisk", "projected", "portworxVolume", "scaleIO",

@@ -16,9 +16,11 @@ _PROBES = (("livenessProbe", "Liveness"), ("readinessProbe", "Readiness"),
 
 
 def containers(w: Writer, title: str, specs: list[dict[str, Any]],
-               statuses: list[dict[str, Any]] | None, space: str = "") -> None:
+               statuses: list[dict[str, Any]] | None, space: str = "",
+               pod: dict[str, Any] | None = None) -> None:
     """A ``Containers:`` (or ``Init Containers:``) section. ``statuses`` is ``None`` for a
-    template; ``space`` indents the whole section inside a pod template."""
+    template; ``space`` indents the whole section inside a pod template; ``pod`` resolves
+    downward-API environment values."""
     if not specs:
         w.line(0, f"{space}{title}:\t<none>")
         return
@@ -36,7 +38,7 @@ def containers(w: Writer, title: str, specs: list[dict[str, Any]],
             w.line(2, f"Restart Count:\t{status.get('restartCount', 0)}")
         _resources(w, spec.get("resources") or {})
         _probes(w, spec)
-        _environment(w, spec)
+        _environment(w, spec, pod)
         _mounts(w, spec.get("volumeMounts") or [])
 
 
@@ -139,10 +141,26 @@ def _probes(w: Writer, spec: dict[str, Any]) -> None:
             w.line(2, f"{title}:\t{probe_text(spec[field])}")
 
 
-def _value_from(source: dict[str, Any]) -> str:
+def field_value(pod: dict[str, Any] | None, path: str) -> str:
+    """The value a downward-API ``fieldPath`` gives in ``pod`` (``""`` without a pod)."""
+    if pod is None:
+        return ""
+    for prefix in ("metadata.labels", "metadata.annotations"):
+        if path.startswith(prefix + "['") and path.endswith("']"):
+            section = (pod.get("metadata") or {}).get(prefix.split(".")[1]) or {}
+            return str(section.get(path[len(prefix) + 2:-2], ""))
+    value: Any = pod
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _value_from(source: dict[str, Any], pod: dict[str, Any] | None) -> str:
     if "fieldRef" in source:
         ref = source["fieldRef"] or {}
-        return f"({ref.get('apiVersion', 'v1')}:{ref.get('fieldPath', '')})"
+        value = field_value(pod, ref.get("fieldPath", ""))
+        prefix = f"{value} " if value else ""
+        return f"{prefix}({ref.get('apiVersion', 'v1')}:{ref.get('fieldPath', '')})"
     if "resourceFieldRef" in source:
         ref = source["resourceFieldRef"] or {}
         return f"{ref.get('resource', '')} ({ref.get('containerName', '')})"
@@ -158,7 +176,7 @@ def _value_from(source: dict[str, Any]) -> str:
     return ""
 
 
-def _environment(w: Writer, spec: dict[str, Any]) -> None:
+def _environment(w: Writer, spec: dict[str, Any], pod: dict[str, Any] | None) -> None:
     for source in spec.get("envFrom") or []:
         if source.get("configMapRef"):
             kind, ref = "ConfigMap", source["configMapRef"]
@@ -175,7 +193,7 @@ def _environment(w: Writer, spec: dict[str, Any]) -> None:
     for var in env:
         name = var.get("name", "")
         if var.get("valueFrom"):
-            w.line(3, f"{name}:\t{_value_from(var['valueFrom'])}")
+            w.line(3, f"{name}:\t{_value_from(var['valueFrom'], pod)}")
             continue
         for i, part in enumerate(str(var.get("value", "")).split("\n")):
             w.line(3, f"{name}:\t{part}" if i == 0 else f"\t{part}")
@@ -194,6 +212,34 @@ def _mounts(w: Writer, mounts: list[dict[str, Any]]) -> None:
                   f"({','.join(flags)})")
 
 
+# Per volume source: kubectl's type description and the fields it lists, with the text
+# shown when a field is unset.
+_VOLUME_SOURCES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "emptyDir": ("EmptyDir (a temporary directory that shares a pod's lifetime)",
+                 (("Medium", "medium", ""), ("SizeLimit", "sizeLimit", "<unset>"))),
+    "hostPath": ("HostPath (bare host directory volume)",
+                 (("Path", "path", ""), ("HostPathType", "type", ""))),
+    "configMap": ("ConfigMap (a volume populated by a ConfigMap)",
+                  (("Name", "name", ""), ("Optional", "optional", "false"))),
+    "secret": ("Secret (a volume populated by a Secret)",
+               (("SecretName", "secretName", ""), ("Optional", "optional", "false"))),
+    "persistentVolumeClaim": ("PersistentVolumeClaim (a reference to a PersistentVolumeClaim "
+                              "in the same namespace)",
+                              (("ClaimName", "claimName", ""), ("ReadOnly", "readOnly",
+                                                                "false"))),
+    "projected": ("Projected (a volume that contains injected data from multiple sources)", ()),
+    "downwardAPI": ("DownwardAPI (a volume populated by information about the pod)", ()),
+}
+
+
+def _field_text(value: Any, unset: str) -> str:
+    if value is None or value == "":
+        return unset
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def volumes(w: Writer, items: list[dict[str, Any]], space: str = "") -> None:
     """``Volumes:`` with each volume's source type and its main fields."""
     if not items:
@@ -201,28 +247,13 @@ def volumes(w: Writer, items: list[dict[str, Any]], space: str = "") -> None:
         return
     w.line(0, f"{space}Volumes:")
     for volume in items:
-        w.line(1, f"{space}{volume.get('name', '')}:")
+        w.line(1, f"{' ' if space else ''}{volume.get('name', '')}:")
         source_type, source = next(((k, v) for k, v in volume.items() if k != "name"),
                                    ("", {}))
-        w.line(2, f"{space}Type:\t{_volume_type(source_type)}")
-        for key in sorted(source or {}):
-            value = source[key]
-            if isinstance(value, (str, int, float, bool)):
-                w.line(2, f"{space}{key[:1].upper() + key[1:]}:\t{value}")
-
-
-def _volume_type(source_type: str) -> str:
-    return {
-        "emptyDir": "EmptyDir (a temporary directory that shares a pod's lifetime)",
-        "hostPath": "HostPath (bare host directory volume)",
-        "configMap": "ConfigMap (a volume populated by a ConfigMap)",
-        "secret": "Secret (a volume populated by a Secret)",
-        "persistentVolumeClaim": "PersistentVolumeClaim (a reference to a "
-                                 "PersistentVolumeClaim in the same namespace)",
-        "projected": "Projected (a volume that contains injected data from multiple "
-                     "sources)",
-        "downwardAPI": "DownwardAPI (a volume populated by information about the pod)",
-    }.get(source_type, source_type or "<unknown>")
+        title, fields = _VOLUME_SOURCES.get(source_type, (source_type or "<unknown>", ()))
+        w.line(2, f"Type:\t{title}")
+        for label, key, unset in fields:
+            w.line(2, f"{label}:\t{_field_text((source or {}).get(key), unset)}")
 
 
 def selector_lines(w: Writer, title: str, values: dict[str, str] | None) -> None:
@@ -261,15 +292,14 @@ def pod_template(w: Writer, template: dict[str, Any]) -> None:
         containers(w, "Init Containers", spec["initContainers"], None, "  ")
     containers(w, "Containers", spec.get("containers") or [], None, "  ")
     volumes(w, spec.get("volumes") or [], "  ")
-    if spec.get("nodeSelector"):
-        selector_lines(w, "  Node-Selectors", spec["nodeSelector"])
-    if spec.get("tolerations"):
-        tolerations(w, "  Tolerations", spec["tolerations"])
+    selector_lines(w, "  Node-Selectors", spec.get("nodeSelector"))
+    tolerations(w, "  Tolerations", spec.get("tolerations"))
     if spec.get("priorityClassName"):
         w.line(1, f"Priority Class Name:\t{spec['priorityClassName']}")
 
 
 def pod_template_text(template: dict[str, Any]) -> str:
+    """The ``Pod Template:`` section on its own, tabs unaligned as kubectl prints it."""
     w = Writer()
     pod_template(w, template)
-    return w.text()
+    return w.unaligned()

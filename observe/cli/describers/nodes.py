@@ -34,8 +34,8 @@ def fetch(session: Session, node: dict[str, Any]) -> dict[str, Any]:
     try:
         related["lease"] = session.get_json(
             f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}")
-    except ApiError:
-        related["lease"] = None
+    except ApiError as e:
+        related["lease_error"] = e.message
     return related
 
 
@@ -109,7 +109,9 @@ def render(node: dict[str, Any], related: dict[str, Any], now: datetime | None =
         w.line(0, "Taints:\t<none>")
     w.line(0, f"Unschedulable:\t{'true' if spec.get('unschedulable') else 'false'}")
     lease = related.get("lease")
-    if lease is not None:
+    if related.get("lease_error"):
+        w.line(0, f"Lease:\tFailed to get lease: {related['lease_error']}")
+    elif lease is not None:
         lease_spec = lease.get("spec") or {}
         w.line(0, "Lease:")
         w.line(1, f"HolderIdentity:\t{lease_spec.get('holderIdentity') or '<unset>'}")

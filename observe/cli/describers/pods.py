@@ -70,9 +70,9 @@ def render(pod: dict[str, Any], related: dict[str, Any], now: datetime | None = 
         w.line(0, f"NominatedNodeName:\t{status['nominatedNodeName']}")
     if spec.get("initContainers"):
         containers(w, "Init Containers", spec["initContainers"],
-                   status.get("initContainerStatuses") or [])
+                   status.get("initContainerStatuses") or [], pod=pod)
     containers(w, "Containers", spec.get("containers") or [],
-               status.get("containerStatuses") or [])
+               status.get("containerStatuses") or [], pod=pod)
     conditions = status.get("conditions") or []
     if conditions:
         w.line(0, "Conditions:")

@@ -61,8 +61,7 @@ def render(service: dict[str, Any], related: dict[str, Any], now: datetime | Non
         w.line(0, f"IP Families:\t{','.join(spec['ipFamilies'])}")
     if service_type != "ExternalName":
         w.line(0, f"IP:\t{spec.get('clusterIP', '')}")
-        if spec.get("clusterIPs"):
-            w.line(0, f"IPs:\t{','.join(spec['clusterIPs'])}")
+        w.line(0, f"IPs:\t{','.join(spec.get('clusterIPs') or []) or '<none>'}")
     if spec.get("externalIPs"):
         w.line(0, f"External IPs:\t{','.join(spec['externalIPs'])}")
     if spec.get("externalName"):

@@ -97,9 +97,8 @@ def render_deployment(deployment: dict[str, Any], related: dict[str, Any],
                   f"unavailable, {rolling.get('maxSurge', '')} max surge")
     pod_template(w, spec.get("template") or {})
     _conditions(w, status)
-    replicasets = related.get("replicasets")
-    if replicasets is not None:
-        old, new = split_replicasets(deployment, replicasets)
+    old, new = split_replicasets(deployment, related.get("replicasets") or [])
+    if old or new:
         w.line(0, f"OldReplicaSets:\t{_replicaset_list(old)}")
         w.line(0, f"NewReplicaSet:\t{_replicaset_list([new] if new else [])}")
     events(w, related.get("events"), now)

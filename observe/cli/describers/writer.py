@@ -8,6 +8,7 @@ aligned once at the end with kubectl's describe tabwriter settings, which is wha
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,11 @@ class Writer:
 
     def text(self) -> str:
         return align("\n".join(self._lines), DESCRIBE) + "\n"
+
+    def unaligned(self) -> str:
+        """The lines with their tabs as they are (``rollout history --revision`` prints
+        the pod template this way)."""
+        return "\n".join(self._lines) + "\n"
 
 
 def meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +132,7 @@ def smart_label(field: str) -> str:
             runs[-1][1] += char
         else:
             runs.append([kind, char])
-    for this, after in zip(runs, runs[1:], strict=False):
+    for this, after in itertools.pairwise(runs):
         if this[0] == "upper" and after[0] == "lower" and len(this[1]) > 0:
             after[1] = this[1][-1] + after[1]
             this[1] = this[1][:-1]

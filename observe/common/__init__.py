@@ -1,0 +1,1 @@
+"""Pieces every long-running component shares (health/metrics endpoint, process set-up)."""
