@@ -28,13 +28,14 @@ from observe.api.registry import ResourceType
 from observe.api.selectors import parse_field_selector, parse_label_selector
 from observe.api.tables import build_table
 from observe.apiserver import codec, subresources
-from observe.apiserver.objects import DeleteOptions, Objects
+from observe.apiserver.objects import DeleteOptions, Objects, parse_resource_version
 from observe.apiserver.paths import Target
 from observe.apiserver.protobuf import Transcoder
 from observe.apiserver.watchcache import WatchCache, Watcher
-from observe.store.interface import CompactedError
+from observe.store.interface import CompactedError, Store
 
 Predicate = Callable[[dict[str, Any]], bool]
+INT64 = 2**63
 # Kinds whose DELETE answers with the object rather than a Status, as kube-apiserver's
 # registries with ReturnDeletedObject do (the official clients deserialize it as the kind).
 RETURNS_DELETED_OBJECT = frozenset({
@@ -71,9 +72,12 @@ class Query:
             if text in (None, ""):
                 return None
             try:
-                return int(text)
+                value = int(text)
             except ValueError as exc:
                 raise errors.bad_request(f"invalid value for {name}: {text!r}") from exc
+            if not -INT64 <= value < INT64:  # the query's int64 fields, as in Go
+                raise errors.bad_request(f"invalid value for {name}: {text!r}")
+            return value
 
         dry_run = query.get("dryRun", "")
         if dry_run not in ("", "All"):
@@ -112,6 +116,15 @@ def build_predicate(rt: ResourceType, query: Query, name: str | None = None
         return fields is None or fields.matches(obj)
 
     return predicate
+
+
+def sent_up_to(watcher: Watcher, store: Store) -> int:
+    """The revision a bookmark may carry: every change up to it has been sent. Events still
+    queued (they arrive while a slow client's write is blocked) come after it, so a client
+    that resumes from the bookmark gets them from history instead of skipping them."""
+    if watcher.queue:
+        return watcher.queue[0][1].revision - 1
+    return store.current_revision()
 
 
 class ResourceHandlers:
@@ -301,11 +314,7 @@ class ResourceHandlers:
             page = self.objects.list(rt, target.namespace, predicate)
             initial, start = page.items, page.resource_version
         else:
-            try:
-                start = int(query.resource_version)
-            except ValueError as exc:
-                raise errors.bad_request(
-                    f"invalid resource version: {query.resource_version!r}") from exc
+            start = parse_resource_version(query.resource_version)
         try:
             watcher = self.watch_cache.register(rt.store_prefix(target.namespace), predicate,
                                                 start)
@@ -364,7 +373,7 @@ class ResourceHandlers:
             now = time.monotonic()
             if now >= deadline:
                 if query.allow_bookmarks:
-                    await response.write(bookmark(store.current_revision()))
+                    await response.write(bookmark(sent_up_to(watcher, store)))
                 return
             if query.allow_bookmarks and now >= next_bookmark and not watcher.queue:
                 await response.write(bookmark(store.current_revision()))

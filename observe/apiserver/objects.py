@@ -36,6 +36,8 @@ from observe.store.interface import (
 )
 
 Predicate = Callable[[dict[str, Any]], bool]
+# Revisions are SQLite (and etcd) signed 64-bit integers.
+MAX_REVISION = 2**63 - 1
 # Far deeper than any real object (a CRD's schema stays within a few dozen levels).
 MAX_NESTING = 100
 NAMESPACE_FINALIZER = "kubernetes"
@@ -138,12 +140,13 @@ class Objects:
         if continue_token:
             start, revision = _decode_continue(continue_token, prefix)
         elif resource_version_match == "Exact":
-            revision = _parse_rv(resource_version)
+            revision = parse_resource_version(resource_version)
         elif resource_version_match not in ("", "NotOlderThan"):
             raise errors.bad_request(
                 f"unsupported resourceVersionMatch value: {resource_version_match!r}")
         elif resource_version not in ("", "0"):
-            _parse_rv(resource_version)  # reject garbage; NotOlderThan is served by "latest"
+            # reject garbage; NotOlderThan is served by "latest"
+            parse_resource_version(resource_version)
         items: list[dict[str, Any]] = []
         batch = max(limit, 500) if limit else 0
         try:
@@ -413,18 +416,20 @@ def _decode_continue(token: str, prefix: str) -> tuple[str, int]:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = orjson.loads(raw)
         start, revision = data["start"], int(data["rv"])
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, orjson.JSONDecodeError) as exc:
         raise errors.bad_request(f"continue key is not valid: {exc}") from exc
-    if not isinstance(start, str) or not start.startswith(prefix) or revision <= 0:
+    if (not isinstance(start, str) or not start.startswith(prefix)
+            or not 0 < revision <= MAX_REVISION):
         raise errors.bad_request("continue key is not valid: it does not belong to this list")
     return start, revision
 
 
-def _parse_rv(text: str) -> int:
+def parse_resource_version(text: str) -> int:
+    """A resourceVersion a client names: a revision the store can hold, or a 400."""
     try:
         value = int(text)
     except ValueError as exc:
         raise errors.bad_request(f"invalid resource version: {text!r}") from exc
-    if value <= 0:
+    if not 0 < value <= MAX_REVISION:
         raise errors.bad_request(f"invalid resource version: {text!r}")
     return value

@@ -29,13 +29,20 @@ from prometheus_client import CollectorRegistry
 
 from observe.api import meta as m
 from observe.api.registry import Registry, ResourceType
+from observe.api.selectors import label_selector_from_dict
 from observe.client.cache import Object, object_key
 from observe.client.clock import Clock, LoopClock
 from observe.client.errors import ApiError, ClientError
 from observe.client.events import EventRecorder
 from observe.client.informer import Informer, SharedInformerFactory
 from observe.client.workqueue import WorkQueue
-from observe.controllers.ownership import controller_of
+from observe.controllers.ownership import (
+    Claim,
+    adopt_patch,
+    claim_action,
+    controller_of,
+    release_patch,
+)
 
 # How long a controller waits for its informers' first list before it starts anyway; the
 # apiserver may be down at start, and the informers keep retrying behind the workers.
@@ -115,7 +122,7 @@ class Controller(ABC):
         self._task: asyncio.Task[None] | None = None
         self.register()
 
-    # -- what a controller provides -----------------------------------------------------------
+    # -- what a controller provides ------------------------------------------------------------
 
     @abstractmethod
     def register(self) -> None:
@@ -125,10 +132,10 @@ class Controller(ABC):
     async def sync(self, key: str) -> None:
         """Bring the world in line for ``key``; raise to be retried with back-off."""
 
-    def tick(self) -> None:
+    def tick(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Called every ``tick_period`` seconds once the informers have synced."""
 
-    # -- helpers for register() -------------------------------------------------------------
+    # -- helpers for register() ----------------------------------------------------------------
 
     def informer(self, group: str, plural: str, namespace: str | None = None) -> Informer:
         informer = self.ctx.factory.informer(self.ctx.resource(group, plural), namespace)
@@ -162,7 +169,47 @@ class Controller(ABC):
             return None
         return object_key(owner)
 
-    # -- running ------------------------------------------------------------------------------
+    # -- helpers for sync() --------------------------------------------------------------------
+
+    async def claim(self, owner: Object, owner_type: ResourceType, candidates: list[Object],
+                    dependent_type: ResourceType) -> list[Object]:
+        """The ``candidates`` ``owner`` controls once its selector has been applied:
+        matching orphans adopted, non-matching dependents released (upstream's
+        ControllerRefManager). Adoption first re-reads ``owner`` from the apiserver, so a
+        stale cache never adopts for an owner that is gone or being deleted."""
+        selector = label_selector_from_dict((owner.get("spec") or {}).get("selector"))
+        meta = owner["metadata"]
+        claimed: list[Object] = []
+        owner_checked = False
+        for obj in candidates:
+            action = claim_action(owner, obj, selector.matches(obj["metadata"].get("labels")))
+            if action is Claim.OWNED:
+                claimed.append(obj)
+                continue
+            if action is Claim.IGNORE:
+                continue
+            if action is Claim.ADOPT and not owner_checked:
+                fresh = await self.ctx.api.get(owner_type, meta["name"],
+                                               namespace=meta.get("namespace"))
+                if fresh["metadata"].get("uid") != meta.get("uid") or m.is_terminating(fresh):
+                    raise RuntimeError(f"{owner_type.kind} {object_key(owner)} is gone or "
+                                       "being deleted: not adopting")
+                owner_checked = True
+            patch = adopt_patch(owner, obj) if action is Claim.ADOPT else \
+                release_patch(meta.get("uid", ""), obj)
+            try:
+                patched = await self.ctx.api.patch(
+                    dependent_type, obj["metadata"]["name"], patch,
+                    namespace=obj["metadata"].get("namespace"), patch_type="merge")
+            except ApiError as e:
+                if is_not_found(e):
+                    continue
+                raise
+            if action is Claim.ADOPT:
+                claimed.append(patched)
+        return claimed
+
+    # -- running -------------------------------------------------------------------------------
 
     @property
     def informers(self) -> list[Informer]:

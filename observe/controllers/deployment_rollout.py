@@ -33,7 +33,7 @@ Object = dict[str, Any]
 MAX_INT32 = 2**31 - 1
 
 
-# -- reading specs --------------------------------------------------------------------------------
+# -- reading specs -----------------------------------------------------------------------------
 
 def replicas(obj: Object | None) -> int:
     if obj is None:
@@ -102,7 +102,7 @@ def max_unavailable(deployment: Object) -> int:
     return min(unavailable, desired)
 
 
-# -- which ReplicaSet is which ----------------------------------------------------------------------
+# -- which ReplicaSet is which -----------------------------------------------------------------
 
 def _created_then_name(rs: Object) -> tuple[float, str]:
     meta = rs.get("metadata") or {}
@@ -156,7 +156,7 @@ def total_status(rss: list[Object | None], key: str) -> int:
     return sum(status_count(rs, key) for rs in rss if rs is not None)
 
 
-# -- rolling update ----------------------------------------------------------------------------------
+# -- rolling update ----------------------------------------------------------------------------
 
 def new_rs_replicas(deployment: Object, all_rss: list[Object | None], new_rs: Object) -> int:
     """The size the new ReplicaSet may have now."""
@@ -218,7 +218,7 @@ def old_rs_scale_downs(deployment: Object, all_rss: list[Object | None],
     return ops
 
 
-# -- scaling events and proportional scaling -----------------------------------------------------------
+# -- scaling events and proportional scaling ---------------------------------------------------
 
 def is_scaling_event(deployment: Object, new_rs: Object | None, old_rss: list[Object]) -> bool:
     """An active ReplicaSet was sized for a different ``spec.replicas``: the user scaled."""
@@ -262,7 +262,7 @@ def _proportion(rs: Object, deployment: Object, to_add: int, added: int) -> int:
             annotated = status_count(deployment, "replicas")
         # Go's math.Round: halves away from zero.
         share = replicas(rs) * deployment_max / annotated if annotated else 0.0
-        fraction = int(math.floor(share + 0.5)) - replicas(rs)
+        fraction = math.floor(share + 0.5) - replicas(rs)
     allowed = to_add - added
     return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
@@ -292,7 +292,7 @@ def proportional_sizes(deployment: Object, new_rs: Object | None,
     return sizes, direction
 
 
-# -- history and Recreate -------------------------------------------------------------------------------
+# -- history and Recreate ----------------------------------------------------------------------
 
 def replicasets_to_clean_up(deployment: Object, old_rss: list[Object]) -> list[Object]:
     """Old ReplicaSets beyond ``revisionHistoryLimit``, oldest revision first, that are

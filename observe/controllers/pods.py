@@ -95,7 +95,7 @@ def pod_from_template(template: dict[str, Any], owner: dict[str, Any]) -> Pod:
             "spec": copy.deepcopy(template.get("spec") or {})}
 
 
-# -- deletion order ---------------------------------------------------------------------------
+# -- deletion order ----------------------------------------------------------------------------
 
 def deletion_cost(pod: Pod) -> int:
     text = ((pod.get("metadata") or {}).get("annotations") or {}).get(DELETION_COST)

@@ -26,13 +26,7 @@ from observe.client.events import NORMAL, WARNING
 from observe.controllers import pods as podutil
 from observe.controllers.base import Controller, is_not_found, namespace_terminating
 from observe.controllers.expectations import Expectations
-from observe.controllers.ownership import (
-    Claim,
-    adopt_patch,
-    claim_action,
-    controller_of,
-    release_patch,
-)
+from observe.controllers.ownership import controller_of
 
 # Upstream's BurstReplicas: the most pods one sync creates or deletes.
 BURST_REPLICAS = 500
@@ -124,7 +118,7 @@ class ReplicaSetController(Controller):
                                      self._replicaset_deleted)
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
 
-    # -- event handlers: only bookkeeping and enqueueing ----------------------------------------
+    # -- event handlers: only bookkeeping and enqueueing ---------------------------------------
 
     def _replicaset_deleted(self, rs: Object) -> None:
         self.expectations.forget(object_key(rs))
@@ -179,7 +173,7 @@ class ReplicaSetController(Controller):
             if not selector.empty and selector.matches(meta.get("labels")):
                 self.enqueue(rs)
 
-    # -- sync --------------------------------------------------------------------------------------
+    # -- sync ----------------------------------------------------------------------------------
 
     async def sync(self, key: str) -> None:
         namespace, name = split_key(key)
@@ -189,7 +183,7 @@ class ReplicaSetController(Controller):
             return
         needs_sync = self.expectations.satisfied(key)
         active = [p for p in self.pods.list(namespace) if podutil.is_active(p)]
-        owned = await self._claim_pods(rs, active)
+        owned = await self.claim(rs, self._rs_type, active, self._pod_type)
         manage_error: ClientError | None = None
         if needs_sync and not m.is_terminating(rs):
             try:
@@ -206,42 +200,6 @@ class ReplicaSetController(Controller):
             self.enqueue_after(key, min_ready_seconds(rs))
         if manage_error is not None:
             raise manage_error
-
-    async def _claim_pods(self, rs: Object, pods: list[Object]) -> list[Object]:
-        selector = label_selector_from_dict((rs.get("spec") or {}).get("selector"))
-        rs_meta = rs["metadata"]
-        claimed: list[Object] = []
-        checked_owner = False
-        for pod in pods:
-            matches = selector.matches((pod.get("metadata") or {}).get("labels"))
-            action = claim_action(rs, pod, matches)
-            if action is Claim.OWNED:
-                claimed.append(pod)
-                continue
-            if action is Claim.IGNORE:
-                continue
-            if action is Claim.ADOPT and not checked_owner:
-                # Adopt only for the ReplicaSet that really exists now, not a stale copy.
-                fresh = await self.ctx.api.get(self._rs_type, rs_meta["name"],
-                                               namespace=rs_meta["namespace"])
-                if fresh["metadata"].get("uid") != rs_meta.get("uid") or \
-                        m.is_terminating(fresh):
-                    raise RuntimeError(f"original ReplicaSet {object_key(rs)} is gone or "
-                                       "being deleted; not adopting")
-                checked_owner = True
-            patch = adopt_patch(rs, pod) if action is Claim.ADOPT else \
-                release_patch(rs_meta.get("uid", ""), pod)
-            try:
-                patched = await self.ctx.api.patch(
-                    self._pod_type, pod["metadata"]["name"], patch,
-                    namespace=pod["metadata"].get("namespace"), patch_type="merge")
-            except ApiError as e:
-                if is_not_found(e):
-                    continue
-                raise
-            if action is Claim.ADOPT:
-                claimed.append(patched)
-        return claimed
 
     async def _manage_replicas(self, key: str, rs: Object, pods: list[Object]) -> None:
         diff = replica_diff(rs, pods)

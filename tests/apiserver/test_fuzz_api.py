@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +47,8 @@ from tests.apiserver.test_fuzz_objects import (
     merge_patches,
     strategic_patches,
     strings,
+    to_json,
+    to_yaml,
 )
 from tests.http import TABLE_ACCEPT
 
@@ -256,8 +257,8 @@ def queries(names: tuple[str, ...] = tuple(QUERY_VALUES), max_size: int = 4
 def encoded(draw: st.DrawFn, value: Any, allow_yaml: bool = True) -> tuple[str, bytes]:
     """A body as JSON (under a JSON content type) or YAML."""
     if allow_yaml and not draw(st.integers(0, 4)):
-        return draw(st.sampled_from(YAML_TYPES)), yaml.safe_dump(value).encode()
-    return draw(st.sampled_from(JSON_TYPES)), json.dumps(value).encode()
+        return draw(st.sampled_from(YAML_TYPES)), to_yaml(value)
+    return draw(st.sampled_from(JSON_TYPES)), to_json(value)
 
 
 def request(method: str, path: str, query: list[tuple[str, str]] | None = None,
@@ -344,7 +345,7 @@ def test_patch_with_every_patch_type(world: World, rt: ResourceType, data: st.Da
         content_type += data.draw(st.sampled_from(("; charset=utf-8", ";", "; x=y")))
     world.server.exchange(request("PATCH", object_path(rt, NAMESPACE, name, sub),
                                   data.draw(queries(("dryRun", "fieldManager", "force"), 1)),
-                                  content_type, json.dumps(patch).encode(),
+                                  content_type, to_json(patch),
                                   data.draw(accepts)))
 
 
@@ -362,8 +363,14 @@ delete_options = st.fixed_dictionaries({}, optional={
 })
 
 
+PODS = REGISTRY.get("", "pods")
+assert PODS is not None
+# Deletion is richest for pods (graceful, bound to a node, evictable): half the examples.
+delete_types = st.one_of(st.just(PODS), types)
+
+
 @budget(150)
-@given(rt=types, data=st.data())
+@given(rt=delete_types, data=st.data())
 def test_delete_with_random_options(world: World, rt: ResourceType, data: st.DataObject):
     """DELETE a fresh object (some with finalizers, some pods bound to a node so deletion is
     graceful) with random DeleteOptions in the body and the query, sometimes twice; or evict
@@ -393,6 +400,39 @@ def test_delete_with_random_options(world: World, rt: ResourceType, data: st.Dat
             content_type, raw = body if body is not None else (None, None)
             world.server.exchange(request("DELETE", object_path(rt, NAMESPACE, name), query,
                                           content_type, raw, data.draw(accepts)))
+
+
+def fresh_pod(world: World, bound: bool) -> str:
+    name = f"pod-{next(_names)}"
+    pod = sample(PODS, name)
+    if bound:
+        pod["spec"]["nodeName"] = "node-1"
+    created = world.call("POST", collection_path(PODS, NAMESPACE), pod)
+    assert created.status == 201, created.body
+    return name
+
+
+@budget(120)
+@given(data=st.data())
+def test_bind_and_evict_pods_with_almost_valid_bodies(world: World, data: st.DataObject):
+    """POST a Binding or an Eviction, grown and broken a little, to a fresh pod (bound or
+    not, so that eviction deletes it at once or gracefully)."""
+    name = fresh_pod(world, bound=data.draw(st.booleans()))
+    sub = data.draw(st.sampled_from(("binding", "eviction")), label="subresource")
+    if sub == "binding":
+        body: dict[str, Any] = {"apiVersion": "v1", "kind": "Binding",
+                                "metadata": {"name": name},
+                                "target": {"apiVersion": "v1", "kind": "Node", "name": "node-1"}}
+        model = "V1Binding"
+    else:
+        body = {"apiVersion": "policy/v1", "kind": "Eviction",
+                "metadata": {"name": name, "namespace": NAMESPACE},
+                "deleteOptions": {"gracePeriodSeconds": 0}}
+        model = "V1Eviction"
+    body = data.draw(almost_valid(body, model, protect=("apiVersion", "kind")), label="body")
+    content_type, raw = data.draw(encoded(body))
+    world.server.exchange(request("POST", object_path(PODS, NAMESPACE, name, sub),
+                                  data.draw(queries(("dryRun",), 1)), content_type, raw))
 
 
 LIST_PARAMS = ("labelSelector", "fieldSelector", "limit", "continue", "resourceVersion",
@@ -470,8 +510,8 @@ def test_odd_paths_and_methods(world: World, data: st.DataObject):
         path += "-not-the-fuzz-namespace"  # the fuzzer's own namespace must survive
     body = None
     if method in ("POST", "PUT", "PATCH") and data.draw(st.booleans()):
-        body = json.dumps(data.draw(st.one_of(json_values, st.builds(
-            sample, st.sampled_from(TYPES), st.sampled_from(("x", "fuzz-target-0")))))).encode()
+        body = to_json(data.draw(st.one_of(json_values, st.builds(
+            sample, st.sampled_from(TYPES), st.sampled_from(("x", "fuzz-target-0"))))))
     content_type = data.draw(st.sampled_from(JSON_TYPES + PATCH_TYPES)) if body else None
     world.server.exchange(request(method, path, data.draw(queries(max_size=2)), content_type,
                                   body, data.draw(accepts)))
@@ -495,7 +535,7 @@ def garbage(draw: st.DrawFn) -> bytes:
     if choice == 0:
         return draw(st.binary(max_size=64))
     if choice == 1:
-        return json.dumps(draw(json_values)).encode()
+        return to_json(draw(json_values))
     if choice == 2:
         depth = draw(st.sampled_from((500, 990, 1030, 5000)))
         nested = "[" * depth + "1" + "]" * depth
@@ -509,8 +549,7 @@ def garbage(draw: st.DrawFn) -> bytes:
         return draw(st.sampled_from((b"", b" ", b"{", b"\xef\xbb\xbf{}", b"{}\x00", b"{}{}",
                                      b'{"a":1,"a":2}', b'{"a":1e999}', b'{"a":NaN}',
                                      b'{"a":"\\ud800"}', b'{"a":123456789012345678901234}')))
-    return json.dumps(draw(broken({"metadata": {"name": "x"}, "spec": draw(json_values)}))
-                      ).encode()
+    return to_json(draw(broken({"metadata": {"name": "x"}, "spec": draw(json_values)})))
 
 
 @budget(200)

@@ -104,21 +104,23 @@ class Kubectl:
     namespace: str
     timeout: float = COMMAND_TIMEOUT
 
-    def argv(self, args: tuple[str, ...], namespaced: bool) -> list[str]:
-        scope = ["--namespace", self.namespace] if namespaced else []
+    def argv(self, args: tuple[str, ...]) -> list[str]:
         return [str(self.binary), "--kubeconfig", str(self.kubeconfig),
-                "--cache-dir", str(self.cache_dir), *scope, *args]
+                "--cache-dir", str(self.cache_dir), "--namespace", self.namespace, *args]
 
-    def run(self, *args: str, stdin: str | None = None, namespaced: bool = True) -> Result:
-        # KUBECONFIG from the caller's shell must not leak another cluster into the merge.
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        done = subprocess.run(self.argv(args, namespaced), input=stdin, capture_output=True,
-                              text=True, timeout=self.timeout, env=env)
+    @staticmethod
+    def env() -> dict[str, str]:
+        # KUBECONFIG from the caller's shell must not merge another cluster into ours.
+        return {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+
+    def run(self, *args: str, stdin: str | None = None) -> Result:
+        done = subprocess.run(self.argv(args), input=stdin, capture_output=True, text=True,
+                              timeout=self.timeout, env=self.env())
         return Result(args, done.returncode, done.stdout, done.stderr)
 
-    def ok(self, *args: str, stdin: str | None = None, namespaced: bool = True) -> str:
+    def ok(self, *args: str, stdin: str | None = None) -> str:
         """Run, require exit 0, return stdout."""
-        result = self.run(*args, stdin=stdin, namespaced=namespaced)
+        result = self.run(*args, stdin=stdin)
         assert result.returncode == 0, f"kubectl {self.version} failed:\n{result}"
         return result.stdout
 
@@ -130,9 +132,8 @@ class Kubectl:
 
     def start(self, *args: str) -> Streaming:
         """Start a long-running command (``get -w``); stop it with :meth:`Streaming.stop`."""
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        return Streaming(subprocess.Popen(self.argv(args, True), stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True, env=env))
+        return Streaming(subprocess.Popen(self.argv(args), stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True, env=self.env()))
 
 
 class Streaming:
@@ -192,10 +193,6 @@ def kubectl(request: pytest.FixtureRequest, kubectl_binaries: dict[str, Path | s
                    namespace)
 
 
-class ApiError(AssertionError):
-    pass
-
-
 @dataclass
 class Cluster:
     """The server's side of a test: plain HTTP on the test's namespace."""
@@ -213,7 +210,7 @@ class Cluster:
                 content_type: str = "application/json") -> Any:
         reply = call(method, self.url + path, body, content_type=content_type)
         if reply.status != expect:
-            raise ApiError(f"{method} {path}: expected {expect}, got {reply.status}: "
+            raise AssertionError(f"{method} {path}: expected {expect}, got {reply.status}: "
                            f"{reply.body[:500]!r}")
         return reply.json()
 
@@ -263,18 +260,6 @@ PLURALS = {"Pod": ("pods", True), "ConfigMap": ("configmaps", True),
 @pytest.fixture
 def cluster(apiserver: ApiServerProcess, namespace: str) -> Cluster:
     return Cluster(apiserver.url, namespace)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def table(text: str) -> list[dict[str, str]]:

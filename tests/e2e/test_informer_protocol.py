@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
+import json
+import socket
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -348,10 +352,6 @@ async def test_caches_converge_under_churn_and_a_partition(
                                      + informer_caches + official_caches)
 
     assert proxy.partitions == 1
-    print("\nWRITES", report.writes, "informer lists", counting.lists)
-    for name, r in reflectors.items():
-        st = r.stats
-        print("STATS", name, "lists", st.lists, "wl", st.watch_lists, "exp", st.expired, "bm", st.bookmarks, "ev", st.events, "fb", st.full_list_fallbacks, "watches", len(st.of("watch")), "reqs", len(st.requests), "items", len(r.items))
     for name, r in reflectors.items():
         assert not r.stats.protocol_errors, f"{name}: {r.stats.protocol_errors[:5]}"
         assert r.stats.expired == 0, f"{name} got 410 though the history was retained"
@@ -408,10 +408,6 @@ async def test_caches_relist_after_compaction_and_converge(compacting_apiserver,
     finally:
         await chaos.close()
 
-    print("\nWRITES", report.writes, "informer lists", counting.lists)
-    for name, r in reflectors.items():
-        st = r.stats
-        print("STATS", name, "lists", st.lists, "wl", st.watch_lists, "exp", st.expired, "bm", st.bookmarks, "ev", st.events, "fb", st.full_list_fallbacks, "watches", len(st.of("watch")), "reqs", len(st.requests), "items", len(r.items))
     for name, r in reflectors.items():
         assert not r.stats.protocol_errors, f"{name}: {r.stats.protocol_errors[:5]}"
         assert r.stats.expired >= 1, f"{name} never saw 410 Gone: {r.stats.requests[-5:]}"
@@ -425,3 +421,59 @@ async def test_caches_relist_after_compaction_and_converge(compacting_apiserver,
     assert any(r.query.get("resourceVersion") == "" for r in classic[1:]), (
         "after 410 the LIST must be a consistent read (resourceVersion='')")
     assert counting.lists > lists_before, "observe's Informer never listed again after 410"
+
+
+# -- a slow reader -----------------------------------------------------------------------------
+
+class SlowReaderConnection(http.client.HTTPConnection):
+    """A client whose socket buffers hold only a few KiB: when it stops reading, the
+    apiserver's writes to it block almost at once."""
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect((self.host, self.port))
+
+
+def test_closing_bookmark_never_skips_queued_events(apiserver, namespace):
+    """A watcher that reads slowly has events queued behind a blocked write when its
+    timeout comes. The bookmark that closes the watch tells the informer where to resume:
+    it must not lie past events it never sent, or the informer skips them for good."""
+    collection = f"{apiserver.url}/api/v1/namespaces/{namespace}/configmaps"
+
+    def write(method: str, url: str, body: dict[str, Any], content_type: str) -> str:
+        request = urllib.request.Request(url, method=method, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": content_type})
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return json.loads(reply.read())["metadata"]["resourceVersion"]
+
+    start = write("POST", collection, {"metadata": {"name": "ticker"}}, "application/json")
+    watch = SlowReaderConnection("127.0.0.1", apiserver.port, timeout=30)
+    watch.request("GET", f"{collection}?watch=true&allowWatchBookmarks=true&timeoutSeconds=1"
+                         f"&resourceVersion={start}")
+    response = watch.getresponse()
+    opened = time.monotonic()
+    written: set[tuple[str, str]] = set()
+    # Big objects (10 MB in all) fill every buffer between the server and this unread
+    # socket, so the server's writes block; the ticker then changes until the watch's
+    # timeout has passed.
+    for index in range(50):
+        name = f"big-{index}"
+        written.add((name, write("POST", collection, {"metadata": {"name": name},
+                                                      "data": {"v": "x" * 200_000}},
+                                 "application/json")))
+    while time.monotonic() - opened < 2.0:
+        written.add(("ticker", write("PATCH", f"{collection}/ticker",
+                                     {"data": {"t": str(time.monotonic())}},
+                                     "application/merge-patch+json")))
+    events = [json.loads(line) for line in response.read().splitlines() if line.strip()]
+    watch.close()
+
+    assert events and events[-1]["type"] == "BOOKMARK", [e["type"] for e in events[-3:]]
+    resume_from = int(events[-1]["object"]["metadata"]["resourceVersion"])
+    sent = {(e["object"]["metadata"]["name"], e["object"]["metadata"]["resourceVersion"])
+            for e in events if e["type"] != "BOOKMARK"}
+    skipped = sorted((rv, name) for name, rv in written - sent if int(rv) <= resume_from)
+    assert not skipped, (f"the closing bookmark says {resume_from}, but {len(skipped)} "
+                         f"changes up to it were never sent: {skipped[:5]}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from observe.api.errors import Cause
 from observe.api.kinds.fields import drop_nulls
@@ -96,7 +95,3 @@ def build_strategy(*, namespaced: bool | None, name_rule: str = "subdomain",
                         prepare_for_create=prepare_for_create, name_rule=name_rule,
                         prepare_for_update=prepare_for_update)
 
-
-def spec_of(obj: dict) -> Any:
-    """``obj["spec"]`` as sent (may be absent or of the wrong type)."""
-    return obj.get("spec")
