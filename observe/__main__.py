@@ -10,6 +10,7 @@ import importlib
 import sys
 
 COMPONENTS = {
+    "kubelet": "observe.kubelet.main",
     "controller-manager": "observe.controllers.main",
     "apiserver": "observe.apiserver.main",
 }

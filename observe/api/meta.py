@@ -22,6 +22,8 @@ _MAX_NAME = 253
 SERVER_OWNED = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
                 "generation", "selfLink")
 
+_LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
 FINALIZER_ORPHAN = "orphan"
 FINALIZER_FOREGROUND = "foregroundDeletion"
 
@@ -131,7 +133,8 @@ def mark_deleted(obj: dict[str, Any], moment: datetime, grace_seconds: int) -> N
     """Set deletionTimestamp the way kube-apiserver does: now + grace, never moved later."""
     meta = metadata(obj)
     existing = parse_time(meta.get("deletionTimestamp"))
-    deadline = datetime.fromtimestamp(moment.timestamp() + grace_seconds, UTC)
+    # A grace period of centuries ends with the calendar instead of overflowing it.
+    deadline = datetime.fromtimestamp(min(moment.timestamp() + grace_seconds, _LATEST), UTC)
     if existing is None or deadline < existing:
         meta["deletionTimestamp"] = rfc3339(deadline)
         meta["deletionGracePeriodSeconds"] = grace_seconds

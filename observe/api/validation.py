@@ -52,7 +52,11 @@ def format_value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    try:
+        return json.dumps(value, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        # YAML bodies can carry keys JSON cannot (dates, lists).
+        return repr(value)
 
 
 def _with_detail(body: str, detail: str) -> str:
@@ -398,10 +402,24 @@ def string_map(value: Any, path: str, causes: list[Cause]) -> dict[str, str]:
     and left out of the result."""
     result: dict[str, str] = {}
     for key, item in as_dict(value, path, causes).items():
-        if isinstance(item, str):
+        if not isinstance(key, str):
+            causes.append(type_error(path, key, "string"))
+        elif isinstance(item, str):
             result[key] = item
         else:
             causes.append(type_error(f"{path}[{key}]", item, "string"))
+    return result
+
+
+def string_keys(value: dict, path: str, causes: list[Cause]) -> dict[str, Any]:
+    """The members of ``value`` whose keys are strings (YAML allows others); the rest are
+    reported."""
+    result = {}
+    for key, item in value.items():
+        if isinstance(key, str):
+            result[key] = item
+        else:
+            causes.append(type_error(path, key, "string"))
     return result
 
 

@@ -9,6 +9,8 @@ client that asks for ``as=Table;g=meta.k8s.io`` gets a server-side Table.
 
 from __future__ import annotations
 
+import datetime
+import math
 from typing import Any
 
 import orjson
@@ -67,6 +69,52 @@ async def read_body(request: web.Request) -> bytes:
     return b"".join(chunks)
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """YAML read as kube-apiserver reads it (converted to JSON): an unquoted timestamp stays
+    the text it was written as."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int | float):
+        return str(key)
+    if isinstance(key, datetime.date):
+        return json_values(key)
+    raise errors.bad_request(f"error decoding YAML: a map key must be a scalar, got {key!r}")
+
+
+def json_values(value: Any) -> Any:
+    """A decoded YAML document as the JSON it stands for: map keys become strings (``1:``
+    is ``"1"``), explicit timestamps and ``!!binary`` become text, a ``!!set`` a map of
+    nulls; ``.inf`` and ``.nan`` have no JSON form and are refused."""
+    if isinstance(value, dict):
+        return {_json_key(k): json_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_values(v) for v in value]
+    if isinstance(value, set):
+        return {_json_key(k): None for k in value}
+    if isinstance(value, float) and not math.isfinite(value):
+        raise errors.bad_request(f"error decoding YAML: {value} is not a JSON number")
+    if isinstance(value, datetime.datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
 def decode_object(body: bytes, content_type: str) -> dict[str, Any]:
     """A JSON or YAML object body; anything else is a 400 with the parser's message."""
     kind = media_type(content_type) or JSON
@@ -74,7 +122,7 @@ def decode_object(body: bytes, content_type: str) -> dict[str, Any]:
         raise errors.bad_request("the request body is empty; an object is required")
     if kind in YAML_TYPES:
         try:
-            data = yaml.safe_load(body)
+            data = json_values(yaml.load(body, Loader=_YamlLoader))
         except yaml.YAMLError as exc:
             raise errors.bad_request(f"error decoding YAML: {exc}") from exc
         except RecursionError:  # PyYAML's parser recurses once per nesting level

@@ -36,6 +36,7 @@ from observe.store.interface import (
 )
 
 Predicate = Callable[[dict[str, Any]], bool]
+MAX_BATCH = 10_000
 # Revisions are SQLite (and etcd) signed 64-bit integers.
 MAX_REVISION = 2**63 - 1
 # Far deeper than any real object (a CRD's schema stays within a few dozen levels).
@@ -54,7 +55,9 @@ class DeleteOptions:
     precondition_resource_version: str | None = None
 
     @classmethod
-    def from_dict(cls, body: dict[str, Any] | None, query: dict[str, str]) -> DeleteOptions:
+    def from_dict(cls, body: Any, query: dict[str, str]) -> DeleteOptions:
+        if body is not None and not isinstance(body, dict):
+            raise errors.bad_request(f"DeleteOptions must be an object, got {body!r:.100}")
         body = body or {}
         policy = body.get("propagationPolicy") or query.get("propagationPolicy")
         orphan = body.get("orphanDependents", query.get("orphanDependents"))
@@ -68,8 +71,10 @@ class DeleteOptions:
         if grace is not None:
             try:
                 grace = int(grace)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, OverflowError) as exc:
                 raise errors.bad_request(f"invalid gracePeriodSeconds: {grace!r}") from exc
+            if grace >= 2**63:  # an int64 in Go
+                raise errors.bad_request(f"invalid gracePeriodSeconds: {grace!r}")
             grace = max(grace, 0)
         pre = body.get("preconditions") or {}
         if not isinstance(pre, dict):
@@ -148,7 +153,8 @@ class Objects:
             # reject garbage; NotOlderThan is served by "latest"
             parse_resource_version(resource_version)
         items: list[dict[str, Any]] = []
-        batch = max(limit, 500) if limit else 0
+        # Pages from the store are bounded however large a limit the client asks for.
+        batch = min(max(limit, 500), MAX_BATCH) if limit else 0
         try:
             while True:
                 page = self.store.list(prefix, revision=revision, start_after=start, limit=batch)
@@ -264,6 +270,7 @@ class Objects:
         new = self._merge_for_subresource(rt, obj, old, subresource)
         strategy = self.strategies(rt.group, rt.kind)
         m.carry_over(new, old, tracks_generation=rt.has_status)
+        strategy.prepare_for_update(new, old)
         strategy.default(new)
         # Binding is the one write allowed to set an otherwise immutable pod field.
         self._validate(rt, strategy, new, None if subresource == "binding" else old)

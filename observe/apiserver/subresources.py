@@ -114,7 +114,12 @@ async def _binding(h: ResourceHandlers, request: web.Request, target: Target, qu
                    ) -> web.Response:
     rt, name = target.resource, target.name or ""
     binding = await h.read_object(request)
-    node = (binding.get("target") or {}).get("name")
+    reference = binding.get("target")
+    if reference is not None and not isinstance(reference, dict):
+        raise errors.bad_request(f"a Binding's target must be an object, got {reference!r:.100}")
+    node = (reference or {}).get("name")
+    if node is not None and not isinstance(node, str):
+        raise errors.invalid("Binding", "", name, [type_error("target.name", node, "string")])
     if not node:
         raise errors.invalid("Binding", "", name, [errors.Cause(
             "target.name", "Required value", "FieldValueRequired")])

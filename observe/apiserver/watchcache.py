@@ -76,7 +76,10 @@ class Watcher:
         self.wakeup = asyncio.Event()
         self.closed = False
         self.overflowed = False
-        self.last_revision = 0
+        # Set by the handler once the stream is live: writes an encoded line straight to the
+        # client's socket when nothing is queued and the socket is not backed up, so a
+        # change reaches a thousand watchers without waking a thousand coroutines.
+        self.direct: Callable[[bytes], bool] | None = None
 
     def _matches(self, obj: dict[str, Any] | None) -> bool:
         return obj is not None and (self.predicate is None or self.predicate(obj))
@@ -100,6 +103,8 @@ class Watcher:
             return
         event_type = self.classify(event)
         if event_type is None:
+            return
+        if self.direct is not None and not self.queue and self.direct(event.line(event_type)):
             return
         if len(self.queue) >= MAX_BACKLOG:
             self.overflowed = True

@@ -25,10 +25,13 @@ from observe.cli import (
     create,
     delete,
     describe,
+    down,
     get,
     logs,
     rollout,
     scale,
+    status,
+    up,
     version,
 )
 from observe.cli.errors import CliError, describe_failure
@@ -41,8 +44,10 @@ from observe.client.config import (
     load_kubeconfig,
 )
 from observe.client.errors import ApiError, ClientError, ConnectionFailed
+from observe.client.sync import SyncClient
 
-VERBS = (get, describe, apply, create, delete, logs, scale, rollout, api_resources, version)
+VERBS = (get, describe, apply, create, delete, logs, scale, rollout, api_resources, version,
+         up, down, status)
 # kubectl's address when there is no kubeconfig at all.
 NO_CONFIG_SERVER = "http://localhost:8080"
 GLOBAL_DEFAULTS = {"kubeconfig": None, "namespace": None, "context": None, "server": None,
@@ -111,8 +116,6 @@ def load_config(args: argparse.Namespace, environ: Mapping[str, str]) -> ClientC
 
 
 def _default_client(config: ClientConfig) -> ApiClient:
-    from observe.client.sync import SyncClient
-
     return SyncClient(config)
 
 
@@ -142,6 +145,9 @@ def main(
         for key, value in GLOBAL_DEFAULTS.items():
             if not hasattr(args, key):
                 setattr(args, key, value)
+        if getattr(args, "local", False):
+            # up/down/status run the local cluster itself: no kubeconfig, no client.
+            return args.func(Session(client=None, out=out, err=err), args)  # type: ignore[arg-type]
         config = load_config(args, environ)
         server = config.server
         client = (client_factory or _default_client)(config)
@@ -161,6 +167,11 @@ def main(
         return e.code if isinstance(e, CliError) else 1
     except (ClientError, OSError) as e:
         _report(err, f"error: {e}")
+        return 1
+    except Exception as e:
+        # A user never sees a traceback: anything else is a bug or an answer we could not
+        # read, so say which, briefly.
+        _report(err, f"error: {type(e).__name__}: {e}")
         return 1
     finally:
         close = getattr(client, "close", None)

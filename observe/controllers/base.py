@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -118,6 +118,8 @@ class Controller(ABC):
         self.queue = WorkQueue(self.queue_name or self.name, ctx.metrics, clock=ctx.clock)
         self.log = logging.getLogger(f"observe.controllers.{self.name}")
         self.tick_period: float | None = None
+        self._queues: list[tuple[WorkQueue, Callable[[str], Awaitable[None]]]] = [
+            (self.queue, self.sync)]
         self._informers: list[Informer] = []
         self._task: asyncio.Task[None] | None = None
         self.register()
@@ -146,6 +148,12 @@ class Controller(ABC):
     @property
     def recorder(self) -> EventRecorder:
         return self.ctx.recorder(self.component or f"{self.name}-controller")
+
+    def add_queue(self, name: str, sync: Callable[[str], Awaitable[None]]) -> WorkQueue:
+        """A second work queue with its own workers (the garbage collector has two)."""
+        queue = WorkQueue(name, self.ctx.metrics, clock=self.ctx.clock)
+        self._queues.append((queue, sync))
+        return queue
 
     def enqueue(self, obj: Object) -> None:
         self.queue.add(object_key(obj))
@@ -230,8 +238,9 @@ class Controller(ABC):
         if not all(await asyncio.gather(*waits)):
             self.log.warning("%s: informers not synced after %.0fs; starting anyway",
                              self.name, SYNC_WAIT_SECONDS)
-        tasks = [asyncio.create_task(self._worker(), name=f"{self.name} worker {i}")
-                 for i in range(self.workers)]
+        tasks = [asyncio.create_task(self._worker(queue, sync),
+                                     name=f"{queue.name} worker {i}")
+                 for queue, sync in self._queues for i in range(self.workers)]
         if self.tick_period:
             tasks.append(asyncio.create_task(self._ticker(), name=f"{self.name} ticker"))
         try:
@@ -242,7 +251,8 @@ class Controller(ABC):
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def stop(self) -> None:
-        self.queue.shutdown()
+        for queue, _ in self._queues:
+            queue.shutdown()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -250,35 +260,37 @@ class Controller(ABC):
             self._task = None
 
     async def process_next(self) -> str:
-        """Take one key and sync it as a worker would; for tests that step by hand."""
-        key = await self.queue.get()
-        await self._process(str(key))
-        return str(key)
+        """Take one key of the main queue and sync it as a worker would; for tests that
+        step by hand."""
+        key = str(await self.queue.get())
+        await self._process(self.queue, self.sync, key)
+        return key
 
-    async def _worker(self) -> None:
-        async for key in self.queue:
-            await self._process(str(key))
+    async def _worker(self, queue: WorkQueue, sync: Callable[[str], Awaitable[None]]) -> None:
+        async for key in queue:
+            await self._process(queue, sync, str(key))
 
-    async def _process(self, key: str) -> None:
+    async def _process(self, queue: WorkQueue, sync: Callable[[str], Awaitable[None]],
+                       key: str) -> None:
         try:
-            await self.sync(key)
+            await sync(key)
         except asyncio.CancelledError:
-            self.queue.done(key)
+            queue.done(key)
             raise
         except ApiError as e:
             # Conflicts are routine (the cache was behind); they only need another pass.
             level = logging.INFO if e.code == 409 else logging.WARNING
-            self.log.log(level, "%s: error syncing %r: %s; requeuing", self.name, key, e)
-            self.queue.add_rate_limited(key)
+            self.log.log(level, "%s: error syncing %r: %s; requeuing", queue.name, key, e)
+            queue.add_rate_limited(key)
         except ClientError as e:
-            self.log.warning("%s: error syncing %r: %s; requeuing", self.name, key, e)
-            self.queue.add_rate_limited(key)
+            self.log.warning("%s: error syncing %r: %s; requeuing", queue.name, key, e)
+            queue.add_rate_limited(key)
         except Exception:
-            self.log.exception("%s: error syncing %r; requeuing", self.name, key)
-            self.queue.add_rate_limited(key)
+            self.log.exception("%s: error syncing %r; requeuing", queue.name, key)
+            queue.add_rate_limited(key)
         else:
-            self.queue.forget(key)
-        self.queue.done(key)
+            queue.forget(key)
+        queue.done(key)
 
     async def _ticker(self) -> None:
         assert self.tick_period

@@ -196,6 +196,10 @@ def old_rs_scale_downs(deployment: Object, all_rss: list[Object | None],
         name, available = rs["metadata"]["name"], status_count(rs, "availableReplicas")
         if sizes[name] == 0 or sizes[name] == available:
             continue
+        if sizes[name] < available:
+            # The status still counts pods already being deleted: any further scale-down
+            # computed from it could overshoot. Upstream aborts here too (with an error).
+            return ops
         down = min(max_scaled_down - cleaned, sizes[name] - available)
         sizes[name] -= down
         cleaned += down

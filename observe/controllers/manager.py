@@ -19,6 +19,9 @@ from observe.client.clock import Clock, LoopClock
 from observe.client.informer import SharedInformerFactory
 from observe.controllers.base import Controller, ControllerContext
 from observe.controllers.deployment import DeploymentController
+from observe.controllers.garbagecollector import GarbageCollector
+from observe.controllers.namespace import NamespaceController
+from observe.controllers.nodelifecycle import NodeLifecycleController
 from observe.controllers.options import ControllerOptions
 from observe.controllers.replicaset import ReplicaSetController
 
@@ -31,6 +34,12 @@ FACTORIES: dict[str, Factory] = {
         ctx, workers=o.concurrent_replicaset_syncs),
     "deployment": lambda ctx, o: DeploymentController(
         ctx, workers=o.concurrent_deployment_syncs),
+    "garbagecollector": lambda ctx, o: GarbageCollector(ctx, workers=o.concurrent_gc_syncs),
+    "namespace": lambda ctx, o: NamespaceController(
+        ctx, workers=o.concurrent_namespace_syncs),
+    "nodelifecycle": lambda ctx, o: NodeLifecycleController(
+        ctx, monitor_period=o.node_monitor_period, grace_period=o.node_monitor_grace_period,
+        startup_grace_period=o.node_startup_grace_period),
 }
 
 

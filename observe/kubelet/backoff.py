@@ -52,6 +52,18 @@ class Backoff:
             return False
         return self._now() - event_time < entry.backoff
 
+    def in_backoff_since_update(self, key: str) -> bool:
+        """Whether ``key`` must still wait, counting from its last :meth:`next` (how image
+        pulls back off)."""
+        entry = self._entries.get(key)
+        return entry is not None and self._now() - entry.last_update < entry.backoff
+
+    def remaining_since_update(self, key: str) -> float:
+        entry = self._entries.get(key)
+        if entry is None:
+            return 0.0
+        return max(entry.last_update + entry.backoff - self._now(), 0.0)
+
     def remaining(self, key: str, event_time: float) -> float:
         """Seconds until the back-off that started at ``event_time`` ends (0 if none)."""
         if not self.in_backoff_since(key, event_time):

@@ -16,13 +16,12 @@ Standard library only: the shim imports this module and must start small.
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import gzip
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 MAX_LINE_SIZE = 16 * 1024  # containerd's max_container_log_line_size
@@ -296,9 +295,11 @@ def _render_raw(raw: bytes, options: LogOptions) -> bytes | None:
 
 
 async def follow_log(path: str, options: LogOptions, running: Callable[[], bool],
-                     poll: float = 0.2) -> AsyncIterator[bytes]:
+                     sleep: Callable[[float], Awaitable[None]], poll: float = 0.2
+                     ) -> AsyncIterator[bytes]:
     """Like :func:`read_log`, then keep sending new lines until ``running()`` is false and
-    everything written is sent; rotation (a new file at ``path``) is followed."""
+    everything written is sent; rotation (a new file at ``path``) is followed. ``sleep`` is
+    the event loop's (``asyncio.sleep``), passed in so the shim never imports asyncio."""
     limit = _Limit(options.limit_bytes)
     start = tail_offset(path, options.tail_lines) if options.tail_lines is not None else 0
     f = open(path, "rb")  # noqa: SIM115 - swapped on rotation, closed in finally
@@ -334,6 +335,6 @@ async def follow_log(path: str, options: LogOptions, running: Callable[[], bool]
                     return
                 f.seek(-1, os.SEEK_CUR)
                 continue
-            await asyncio.sleep(poll)
+            await sleep(poll)
     finally:
         f.close()

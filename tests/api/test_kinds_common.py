@@ -145,8 +145,9 @@ def test_unchanged_update_is_allowed(key):
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 70000) | st.floats(allow_nan=False)
     | st.text(max_size=6) | st.sampled_from(["", "None", "Always", "1Gi", "TCP", "-1", "25%"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                max_size=3),
+    # YAML bodies can have non-string keys.
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=5) | st.integers(0, 2), inner, max_size=3),
     max_leaves=8)
 
 

@@ -219,3 +219,11 @@ def test_object_meta(meta, kwargs, expected):
     for cause, (_, _, message) in zip(causes, expected, strict=True):
         if message is not None:
             assert cause.message == message
+
+
+def test_yaml_only_keys_are_reported_not_raised():
+    # YAML bodies may carry integer or date keys, which JSON cannot.
+    assert format_value({"app": None, 0: None}) == '{"app":null,"0":null}'
+    causes = validate_labels({0: "a", "ok": "b"}, "metadata.labels")
+    assert [(c.field, c.reason) for c in causes] == [("metadata.labels",
+                                                      "FieldValueTypeInvalid")]

@@ -84,6 +84,22 @@ json_values = st.recursive(
     max_leaves=8)
 
 
+BY_JSON_KIND: dict[str, st.SearchStrategy[Any]] = {
+    "null": st.none(), "boolean": st.booleans(), "number": numbers, "string": strings,
+    "array": st.lists(json_values, max_size=3),
+    "object": st.dictionaries(keys, json_values, max_size=3),
+}
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of a value: what ``retype`` must change."""
+    for kind, types in (("null", type(None)), ("boolean", bool), ("number", int | float),
+                        ("string", str), ("array", list), ("object", dict)):
+        if isinstance(value, types):
+            return kind
+    return "string"  # YAML_ONLY values stand for text
+
+
 def to_json(value: Any) -> bytes:
     """A body as JSON; what JSON cannot hold (YAML_ONLY values) as text."""
     return json.dumps(value, default=str).encode()
@@ -262,8 +278,8 @@ def broken(draw: st.DrawFn, obj: dict[str, Any], max_breaks: int = 3,
         elif how == "null":
             put(obj, path, None)
         elif how == "retype":
-            put(obj, path, draw(json_values.filter(
-                lambda v, c=current: type(v) is not type(c))))
+            kind = draw(st.sampled_from([k for k in BY_JSON_KIND if k != json_kind(current)]))
+            put(obj, path, draw(BY_JSON_KIND[kind]))
         elif how == "odd":
             put(obj, path, draw(st.one_of(st.sampled_from(ODD_STRINGS), integers,
                                           st.sampled_from(YAML_ONLY)).filter(

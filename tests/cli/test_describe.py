@@ -349,6 +349,7 @@ def test_downward_api_environment_is_resolved_against_the_pod() -> None:
                 "fieldPath": "metadata.labels['app']"}}},
             {"name": "PW", "valueFrom": {"secretKeyRef": {"name": "s", "key": "pw"}}}]}]}}
     text = pods.render(pod, {}, NOW)
-    assert "      NAME:  web-b810b1b8f3-34ee5 (v1:metadata.name)\n" in text
-    assert "      APP:   web (v1:metadata.labels['app'])\n" in text
-    assert "      PW:    <set to the key 'pw' in secret 's'>  Optional: false\n" in text
+    # These lines share a column block with the pod-level fields below them.
+    assert "      NAME:      web-b810b1b8f3-34ee5 (v1:metadata.name)\n" in text
+    assert "      APP:       web (v1:metadata.labels['app'])\n" in text
+    assert "      PW:        <set to the key 'pw' in secret 's'>  Optional: false\n" in text

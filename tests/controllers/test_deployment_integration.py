@@ -16,8 +16,8 @@ from tests.controllers.cluster import (
     REPLICASETS,
     FakeKubelet,
     History,
-    eventually,
     events_for,
+    eventually,
     live_pods,
 )
 
@@ -119,7 +119,10 @@ async def test_rolling_update_respects_surge_and_unavailability_at_every_step(
     rs_informer = Informer(api, REPLICASETS, namespace=ns)
     pod_informer = Informer(api, PODS, namespace=ns)
     sizes = History(rs_informer, lambda rss: sum(r["spec"]["replicas"] for r in rss.values()))
-    detail = History(rs_informer, lambda rss: sorted((r["metadata"]["annotations"].get(REVISION), r["spec"]["replicas"], r.get("status", {}).get("availableReplicas", 0), r["metadata"]["resourceVersion"]) for r in rss.values()))
+    # (revision, spec.replicas, availableReplicas) per ReplicaSet, to explain a failure.
+    detail = History(rs_informer, lambda rss: sorted(
+        (r["metadata"]["annotations"].get(REVISION), r["spec"]["replicas"],
+         (r.get("status") or {}).get("availableReplicas", 0)) for r in rss.values()))
     ready = History(pod_informer, lambda pods: sum(
         1 for p in pods.values() if not p["metadata"].get("deletionTimestamp") and any(
             c["type"] == "Ready" and c["status"] == "True"
@@ -130,13 +133,15 @@ async def test_rolling_update_respects_surge_and_unavailability_at_every_step(
         await rs_informer.wait_synced(10)
         await pod_informer.wait_synced(10)
         sizes.begin()
+        detail.begin()
         ready.begin()
         await set_image(api, ns, "web", "nginx:2")
         await eventually(lambda: complete(api, ns, "web", replicas), "the second rollout")
     finally:
         rs_informer.stop()
         pod_informer.stop()
-    assert max(sizes.states) == max_total, f"replica totals seen: {sizes.states} {detail.states}"
+    assert max(sizes.states) == max_total, \
+        f"replica totals seen: {sizes.states}; ReplicaSets: {detail.states}"
     assert min(ready.states) >= min_ready, f"ready pod counts seen: {ready.states}"
     rss = await replicasets(api, ns)
     assert sorted((r["metadata"]["annotations"][REVISION], r["spec"]["replicas"])
@@ -186,9 +191,11 @@ async def test_rollout_undo_reuses_the_old_replicaset(api, ns, controllers, kube
     first["metadata"]["annotations"] = {"kubernetes.io/change-cause": "first"}
     await api.create(DEPLOYMENTS, first, namespace=ns)
     await eventually(lambda: complete(api, ns, "web", 2), "revision 1")
-    await api.patch(DEPLOYMENTS, "web", {"metadata": {"annotations": {
-        "kubernetes.io/change-cause": "second"}}}, namespace=ns, patch_type="merge")
-    await set_image(api, ns, "web", "nginx:2")
+    # As ``kubectl set image --record`` does: the cause and the change in one patch.
+    await api.patch(DEPLOYMENTS, "web", {
+        "metadata": {"annotations": {"kubernetes.io/change-cause": "second"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "nginx:2"}]}}}},
+        namespace=ns)
     d = await eventually(lambda: complete(api, ns, "web", 2), "revision 2")
     by_revision = {r["metadata"]["annotations"][REVISION]: r for r in await replicasets(api, ns)}
     assert by_revision["1"]["metadata"]["annotations"]["kubernetes.io/change-cause"] == "first"

@@ -8,8 +8,8 @@ import pytest
 from tests.controllers.cluster import (
     PODS,
     REPLICASETS,
-    eventually,
     events_for,
+    eventually,
     live_pods,
     run_pod,
 )
@@ -116,7 +116,7 @@ async def test_status_counts_follow_the_pods(api, ns, controllers, replicas):
     assert len(await pods_of(api, ns, "web")) == replicas
 
 
-# -- helpers ---------------------------------------------------------------------------------------
+# -- helpers -----------------------------------------------------------------------------------
 
 async def _count(api, ns: str, name: str, count: int) -> list[dict] | None:
     pods = await pods_of(api, ns, name)

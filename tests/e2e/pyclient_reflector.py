@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,10 +107,10 @@ class EventStream:
 
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self.response = response
-        self._lines = self._split(response)
+        self._lines: AsyncGenerator[bytes, None] = self._split(response)
 
     @staticmethod
-    async def _split(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    async def _split(response: aiohttp.ClientResponse) -> AsyncGenerator[bytes, None]:
         # By hand: StreamReader.readline refuses lines over 64 KiB, and a line is an object.
         pending = bytearray()
         async for chunk in response.content.iter_any():
@@ -133,7 +133,8 @@ class EventStream:
         event = orjson.loads(line)
         return event["type"], event["object"]
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        await self._lines.aclose()
         self.response.close()
 
 
@@ -299,32 +300,42 @@ class Reflector:
         except Expired:
             self._resource_version_unavailable = True
             return None
+        try:
+            synced = await self._initial_events(stream)
+        except BaseException:
+            await stream.close()
+            raise
+        if not synced:
+            await stream.close()
+            return None
+        return stream
+
+    async def _initial_events(self, stream: EventStream) -> bool:
+        """Fill a temporary store until the initial-events-end bookmark, then replace the
+        cache with it. False when the stream ended or failed before that bookmark."""
         store: dict[str, Object] = {}
         highest = 0
-        while True:
-            event = await stream.next()
-            if event is None:
-                stream.close()
-                return None  # ended before the initial events did: fall back to a list
+        while (event := await stream.next()) is not None:
             event_type, obj = event
             if event_type == "BOOKMARK":
                 self.stats.bookmarks += 1
                 annotations = (obj.get("metadata") or {}).get("annotations") or {}
                 if annotations.get(INITIAL_EVENTS_END) == "true":
                     break
-                continue
-            if event_type == "ERROR":
-                stream.close()
+            elif event_type == "ERROR":
                 if obj.get("code") == 410:
                     self.stats.expired += 1
                     self._resource_version_unavailable = True
-                return None
-            self._check_event(event_type, obj, None)
-            if event_type == "DELETED":
-                store.pop(object_key(obj), None)
+                return False
             else:
-                store[object_key(obj)] = obj
-            highest = max(highest, int(rv_of(obj) or 0))
+                self._check_event(event_type, obj, None)
+                if event_type == "DELETED":
+                    store.pop(object_key(obj), None)
+                else:
+                    store[object_key(obj)] = obj
+                highest = max(highest, int(rv_of(obj) or 0))
+        if event is None:
+            return False
         end_rv = rv_of(obj)
         if not end_rv or int(end_rv) < highest:
             self.stats.protocol_errors.append(
@@ -335,7 +346,7 @@ class Reflector:
         self._resource_version_unavailable = False
         self.stats.watch_lists += 1
         self.synced.set()
-        return stream
+        return True
 
     # -- WATCH ------------------------------------------------------------------------------
 
@@ -357,7 +368,7 @@ class Reflector:
                     events += 1
                     self._apply(*event)
             finally:
-                stream.close()
+                await stream.close()
             stream = None
             if events == 0 and time.monotonic() - started < SHORT_WATCH_SECONDS:
                 return  # "very short watch": list again after the back-off

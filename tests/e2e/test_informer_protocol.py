@@ -132,13 +132,14 @@ async def running(*coroutines: Any) -> AsyncIterator[list[asyncio.Task[Any]]]:
     tasks = [asyncio.create_task(c) for c in coroutines]
     try:
         yield tasks
-        for task in tasks:
-            if task.done() and task.exception() is not None:
-                raise AssertionError(f"{task.get_coro()!r} died") from task.exception()
     finally:
+        died = [t for t in tasks if t.done() and not t.cancelled() and t.exception()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # A dead reader is the cause of whatever the block then waited for in vain.
+        if died:
+            raise AssertionError(f"{died[0].get_coro()!r} died") from died[0].exception()
 
 
 @pytest.fixture

@@ -36,6 +36,30 @@ def default_pod(pod: dict) -> None:
     for key in ("initContainers", "containers"):
         for container in objects(spec, key):
             default_pod_container(container, host_network)
+    add_default_tolerations(pod)
+
+
+# The DefaultTolerationSeconds admission plugin: a pod stays five minutes on a node that is
+# not ready or unreachable before the node lifecycle controller evicts it.
+DEFAULT_TOLERATION_SECONDS = 300
+NODE_TROUBLE_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+
+
+def add_default_tolerations(pod: dict) -> None:
+    """What the admission plugin adds on create and update: a NoExecute toleration for each
+    trouble taint the pod does not tolerate already (upstream checks only the key and the
+    effect)."""
+    spec = pod.get("spec")
+    tolerations = spec.get("tolerations") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict) or not isinstance(tolerations, list | None):
+        return
+    tolerations = list(tolerations or [])
+    for key in NODE_TROUBLE_TAINTS:
+        if not any(isinstance(t, dict) and t.get("key", "") in ("", key)
+                   and t.get("effect", "") in ("", "NoExecute") for t in tolerations):
+            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
+                                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+    spec["tolerations"] = tolerations
 
 
 def initial_status(pod: dict) -> dict:

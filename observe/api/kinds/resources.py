@@ -16,6 +16,7 @@ from observe.api.validation import (
     as_dict,
     invalid,
     qualified_name_errors,
+    string_keys,
     type_error,
 )
 
@@ -56,7 +57,7 @@ def _container_resource_name_errors(name: str) -> list[str]:
 def validate_resource_list(resources: Any, path: str, *, container: bool) -> list[Cause]:
     """Names and quantities of one list, each reported at ``path[name]``."""
     causes: list[Cause] = []
-    for name, value in as_dict(resources, path, causes).items():
+    for name, value in string_keys(as_dict(resources, path, causes), path, causes).items():
         entry = f"{path}[{name}]"
         name_errors = _container_resource_name_errors(name) if container \
             else qualified_name_errors(name)

@@ -13,7 +13,6 @@ Standard library only (``ctypes`` for the system calls Python 3.11 lacks).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,12 @@ _libc: ctypes.CDLL | None = None
 def _c() -> ctypes.CDLL:
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        try:
+            _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        except OSError:
+            from ctypes import util  # costs a few MB: only where glibc's usual name is missing
+
+            _libc = ctypes.CDLL(util.find_library("c"), use_errno=True)
     return _libc
 
 

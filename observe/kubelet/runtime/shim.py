@@ -31,7 +31,7 @@ import time
 from typing import Any
 
 from observe.kubelet.logs import DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE, LogWriter
-from observe.kubelet.runtime import cgroups, namespaces
+from observe.kubelet.runtime import cgroups
 from observe.kubelet.runtime.procfs import start_ticks
 
 CONFIG, STATE = "config.json", "state.json"
@@ -83,6 +83,9 @@ def _child(config: dict[str, Any], out_w: int, err_w: int, errpipe_w: int) -> No
             cgroups.join(paths, os.getpid())
         if config.get("hostname") is not None:
             stage = "set up the container's mount and UTS namespaces"
+            # Imported here, in the child only: ctypes would cost every shim a few MB.
+            from observe.kubelet.runtime import namespaces
+
             mounts = [namespaces.Mount(m["source"], m["target"], bool(m.get("readOnly")))
                       for m in config.get("mounts") or []]
             namespaces.enter_pod_view(config["hostname"], mounts)

@@ -1,0 +1,151 @@
+"""The component registry: what ``observe up`` runs, how each is started, where it answers.
+
+:data:`COMPONENT_KINDS` is the explicit list, in start order, of every kind of component
+the supervisor can run; each entry builds the :class:`ComponentSpec` s of its kind (one, or
+one per node) from the :class:`ClusterOptions`. Later components (exporters, shipper,
+prometheus, ...) join as more entries. A kind whose ``observe <command>`` is not in this
+build is left out, so the registry can name components before they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from observe.supervisor.layout import ClusterLayout
+
+APISERVER = "apiserver"
+# Node pod networks are 127.<64+i>.0.0/16 (see ARCHITECTURE.md "Pod network").
+FIRST_POD_OCTET = 64
+MAX_NODES = 255 - FIRST_POD_OCTET + 1
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One process the supervisor runs."""
+
+    name: str
+    """Unique name: ``apiserver``, ``kubelet-node-1``, ... (the key in ``observe status``)."""
+
+    argv: tuple[str, ...]
+    """The full command line; ``argv[0]`` is looked up on ``PATH`` if not a path."""
+
+    host: str
+    port: int
+    """Where it serves HTTP (its API, or at least health and metrics)."""
+
+    health_path: str = "/healthz"
+    """Answers 200 once the component is healthy (the apiserver: ``/readyz``)."""
+
+    depends_on: tuple[str, ...] = ()
+    """Components that must be healthy before this one starts."""
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def health_url(self) -> str:
+        return self.url + self.health_path
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Everything the specs are built from; read from flags once by the supervisor."""
+
+    layout: ClusterLayout
+    nodes: tuple[str, ...]
+    """Node names, one kubelet each."""
+
+    python: str
+    """The interpreter that runs ``-m observe <component>``."""
+
+    host: str = "127.0.0.1"
+    """Loopback address every component listens on."""
+
+
+PortFor = Callable[[str], int]
+KindBuilder = Callable[[ClusterOptions, PortFor], list[ComponentSpec]]
+
+
+def node_names(count: int) -> tuple[str, ...]:
+    return tuple(f"node-{i}" for i in range(1, count + 1))
+
+
+def pod_cidr(index: int) -> str:
+    """The pod network of the ``index``-th node (from 0)."""
+    if not 0 <= index < MAX_NODES:
+        raise ValueError(f"at most {MAX_NODES} nodes have a pod network")
+    return f"127.{FIRST_POD_OCTET + index}.0.0/16"
+
+
+def _observe(options: ClusterOptions, command: str, *args: object) -> tuple[str, ...]:
+    return (options.python, "-m", "observe", command, *(str(a) for a in args))
+
+
+def _client_of_apiserver(command: str) -> KindBuilder:
+    """A control-plane component that only needs the kubeconfig and a port to serve on."""
+
+    def build(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+        port = port_for(command)
+        argv = _observe(options, command, "--kubeconfig", options.layout.kubeconfig,
+                        "--port", port)
+        return [ComponentSpec(command, argv, options.host, port, depends_on=(APISERVER,))]
+
+    return build
+
+
+def _apiserver(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+    port = port_for(APISERVER)
+    argv = _observe(options, APISERVER, "--data-dir", options.layout.apiserver_dir,
+                    "--host", options.host, "--port", port)
+    return [ComponentSpec(APISERVER, argv, options.host, port, health_path="/readyz")]
+
+
+def _kubelets(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+    specs = []
+    for index, node in enumerate(options.nodes):
+        name = f"kubelet-{node}"
+        port = port_for(name)
+        argv = _observe(options, "kubelet", "--node-name", node,
+                        "--kubeconfig", options.layout.kubeconfig,
+                        "--root-dir", options.layout.node_dir(node),
+                        "--address", options.host, "--port", port,
+                        "--pod-cidr", pod_cidr(index))
+        specs.append(ComponentSpec(name, argv, options.host, port, depends_on=(APISERVER,)))
+    return specs
+
+
+COMPONENT_KINDS: tuple[tuple[str, KindBuilder], ...] = (
+    (APISERVER, _apiserver),
+    ("scheduler", _client_of_apiserver("scheduler")),
+    ("controller-manager", _client_of_apiserver("controller-manager")),
+    ("kubelet", _kubelets),
+)
+"""``(observe command, builder)`` for every kind of component, in start order."""
+
+
+def build_specs(options: ClusterOptions, port_for: PortFor, available: Collection[str],
+                kinds: tuple[tuple[str, KindBuilder], ...] = COMPONENT_KINDS,
+                ) -> tuple[list[ComponentSpec], list[str]]:
+    """The specs of every kind whose command is ``available``, and the commands left out."""
+    specs: list[ComponentSpec] = []
+    skipped: list[str] = []
+    for command, build in kinds:
+        if command in available:
+            specs.extend(build(options, port_for))
+        else:
+            skipped.append(command)
+    return specs, skipped
+
+
+def kubelet_node(spec_name: str) -> str | None:
+    """The node a ``kubelet-<node>`` component runs, else None."""
+    return spec_name.removeprefix("kubelet-") if spec_name.startswith("kubelet-") else None
+
+
+def data_paths(options: ClusterOptions) -> list[Path]:
+    """Directories the components expect to exist before they start."""
+    layout = options.layout
+    return [layout.logs_dir, layout.apiserver_dir, *(layout.node_dir(n) for n in options.nodes)]
