@@ -23,6 +23,7 @@ from observe.controllers.garbagecollector import GarbageCollector
 from observe.controllers.namespace import NamespaceController
 from observe.controllers.nodelifecycle import NodeLifecycleController
 from observe.controllers.options import ControllerOptions
+from observe.controllers.podgc import PodGC
 from observe.controllers.replicaset import ReplicaSetController
 
 log = logging.getLogger("observe.controllers")
@@ -40,6 +41,8 @@ FACTORIES: dict[str, Factory] = {
     "nodelifecycle": lambda ctx, o: NodeLifecycleController(
         ctx, monitor_period=o.node_monitor_period, grace_period=o.node_monitor_grace_period,
         startup_grace_period=o.node_startup_grace_period),
+    "podgc": lambda ctx, o: PodGC(ctx, threshold=o.terminated_pod_gc_threshold,
+                                  period=o.pod_gc_period, quarantine=o.orphan_pod_quarantine),
 }
 
 

@@ -267,15 +267,14 @@ class PodSyncer:
         return DEFAULT_GRACE if grace is None else max(int(grace), 0)
 
     def _past_deadline(self, pod: Object) -> float | None:
-        """Seconds left before ``activeDeadlineSeconds`` (<= 0: exceeded), None if unset."""
+        """Seconds left before ``activeDeadlineSeconds`` (<= 0: exceeded), None if unset.
+        The clock starts at the pod's ``startTime`` (now, before the first status)."""
         limit = (pod.get("spec") or {}).get("activeDeadlineSeconds")
-        start = (pod.get("status") or {}).get("startTime")
-        if limit is None or not start:
+        if limit is None:
             return None
-        started = parse_time(start)
-        if started is None:
-            return None
-        return started.timestamp() + float(limit) - self.wall()
+        started = parse_time((pod.get("status") or {}).get("startTime"))
+        start = started.timestamp() if started is not None else self.wall()
+        return start + float(limit) - self.wall()
 
     # -- terminating -------------------------------------------------------------------------
 

@@ -292,8 +292,10 @@ class AffinityTerm(NamedTuple):
 
     def matches(self, namespace: str, labels: Mapping[str, str],
                 namespace_labels: Mapping[str, str] | None) -> bool:
-        if namespace in self.namespaces or (
-                namespace_labels is not None and self.namespace_selector.matches(namespace_labels)):
+        """Whether a pod in ``namespace`` with ``labels`` is one this term counts.
+        ``namespace_labels`` are that namespace's labels (None reads as none)."""
+        if namespace in self.namespaces or self.namespace_selector.matches(
+                namespace_labels or {}):
             return self.selector.matches(labels)
         return False
 

@@ -10,15 +10,13 @@ import contextlib
 import uuid
 from datetime import UTC, datetime
 
-import pytest
-
 from observe.api import meta as m
 from tests.controllers.cluster import (
     LEASES,
     NODES,
     PODS,
-    eventually,
     events_for,
+    eventually,
     run_pod,
 )
 
@@ -96,7 +94,7 @@ def condition(obj: dict, kind: str) -> dict:
 async def test_a_node_whose_lease_stops_is_unknown_tainted_and_its_pods_evicted(
         api, ns, controllers):
     node = await register_node(api)
-    short = await bound_pod(api, ns, "short", node, [
+    await bound_pod(api, ns, "short", node, [
         {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute",
          "tolerationSeconds": 1}])
     patient = await bound_pod(api, ns, "patient", node)
@@ -140,7 +138,6 @@ async def test_a_node_whose_lease_stops_is_unknown_tainted_and_its_pods_evicted(
         "a pod tolerating the taint for 300s must stay"
     assert condition(patient, "Ready")["status"] == "False"
     assert ("NodeNotReady", "Node is not ready") in await events_for(api, ns, "patient")
-    del short
 
 
 async def test_taints_are_removed_when_the_node_is_ready_again(api, controllers):
@@ -162,11 +159,10 @@ async def test_taints_are_removed_when_the_node_is_ready_again(api, controllers)
         await eventually(untainted, "the taints removed")
 
 
-@pytest.mark.parametrize("grace", [0.5])
-async def test_a_node_reporting_not_ready_is_tainted_not_ready(api, controllers, grace):
+async def test_a_node_reporting_not_ready_is_tainted_not_ready(api, controllers):
     node = await register_node(api, ready="False")
     async with heartbeating(api, node):
-        await controllers("nodelifecycle", node_monitor_grace_period=grace)
+        await controllers("nodelifecycle")
 
         async def tainted() -> dict | None:
             taints = taints_of(await api.get(NODES, node))
