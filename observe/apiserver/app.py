@@ -22,6 +22,7 @@ from observe.api import errors
 from observe.api import meta as m
 from observe.api.registry import Registry, default_registry
 from observe.apiserver import codec, discovery, paths
+from observe.apiserver.allocators import DEFAULT_SERVICE_RANGE, ServiceAllocator
 from observe.apiserver.handlers import ResourceHandlers
 from observe.apiserver.logproxy import LogProxy
 from observe.apiserver.metrics import ApiMetrics, StateCollector
@@ -55,6 +56,8 @@ class ServerConfig:
     compaction_min_retain: int = 1000
     # Events expire like kube-apiserver's --event-ttl.
     event_ttl: float = 3600.0
+    # Where Service ClusterIPs come from (a loopback range: see ARCHITECTURE.md).
+    service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE
     # The k8sproto helper that decodes protobuf bodies; None: protobuf is answered 415.
     protobuf_transcoder: Path | None = None
 
@@ -84,6 +87,11 @@ def create_app(config: ServerConfig, store: Store | None = None,
     store = store or SQLiteStore(config.data_dir / "state.db")
     watch_cache = WatchCache(store)
     objects = Objects(store, registry)
+    services_type = registry.get("", "services")
+    assert services_type is not None
+    allocator = ServiceAllocator(lambda: objects.list(services_type, None, None).items,
+                                 config.service_cluster_ip_range)
+    objects.allocators[("", "Service")] = allocator.allocate
     log_proxy = LogProxy(objects, registry)
     transcoder = Transcoder(config.protobuf_transcoder)
     handlers = ResourceHandlers(objects, watch_cache,
@@ -193,6 +201,8 @@ def create_app(config: ServerConfig, store: Store | None = None,
 
     async def lifecycle(app: web.Application):
         ensure_system_namespaces(objects, registry)
+        ensure_kubernetes_service(objects, registry, allocator.kubernetes_service_ip,
+                                  config.port)
         if transcoder.available:
             # Started now so the first protobuf write does not wait for it; a failure here
             # is retried, and reported, by that write.
@@ -223,6 +233,33 @@ def ensure_system_namespaces(objects: Objects, registry: Registry) -> None:
     for name in SYSTEM_NAMESPACES:
         with contextlib.suppress(errors.StatusError):
             objects.create(ns_type, None, {"metadata": {"name": name}})
+
+
+def ensure_kubernetes_service(objects: Objects, registry: Registry, cluster_ip: str,
+                              port: int) -> None:
+    """The ``default/kubernetes`` Service and its Endpoints, pointing at this apiserver, as
+    kube-apiserver maintains them (in-cluster clients find the API through it)."""
+    services, endpoints = registry.get("", "services"), registry.get("", "endpoints")
+    assert services is not None and endpoints is not None
+    labels = {"component": "apiserver", "provider": "kubernetes"}
+    with contextlib.suppress(errors.StatusError):
+        objects.create(services, "default", {"metadata": {"name": "kubernetes",
+                                                          "labels": labels},
+                                             "spec": {"clusterIP": cluster_ip, "ports": [{
+                                                 "name": "https", "port": 443,
+                                                 "protocol": "TCP", "targetPort": port}]}})
+    subsets = [{"addresses": [{"ip": "127.0.0.1"}],
+                "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]
+    try:
+        current = objects.get(endpoints, "default", "kubernetes")
+    except errors.StatusError:
+        objects.create(endpoints, "default", {"metadata": {"name": "kubernetes",
+                                                           "labels": labels},
+                                              "subsets": subsets})
+        return
+    if current.get("subsets") != subsets:  # the apiserver moved to another port
+        current["subsets"] = subsets
+        objects.update(endpoints, "default", "kubernetes", current)
 
 
 async def compaction_loop(store: Store, config: ServerConfig) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from observe.apiserver import protobuf
+from observe.apiserver.allocators import DEFAULT_SERVICE_RANGE
 from observe.apiserver.app import ServerConfig, create_app
 
 
@@ -27,6 +28,8 @@ def parse_args(argv: list[str]) -> ServerConfig:
                         help="seconds of history kept for watches and continue tokens")
     parser.add_argument("--compaction-min-retain", type=int, default=1000,
                         help="newest revisions never compacted")
+    parser.add_argument("--service-cluster-ip-range", default=DEFAULT_SERVICE_RANGE,
+                        help="CIDR (in 127.0.0.0/8) Service ClusterIPs are allocated from")
     parser.add_argument("--event-ttl", type=float, default=3600.0,
                         help="seconds an Event is kept after it was last seen")
     parser.add_argument("--protobuf-transcoder", type=Path, default=protobuf.default_path(),
@@ -40,6 +43,7 @@ def parse_args(argv: list[str]) -> ServerConfig:
                         compaction_window=args.compaction_window,
                         compaction_min_retain=args.compaction_min_retain,
                         event_ttl=args.event_ttl,
+                        service_cluster_ip_range=args.service_cluster_ip_range,
                         protobuf_transcoder=args.protobuf_transcoder)
 
 

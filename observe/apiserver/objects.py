@@ -96,6 +96,10 @@ class Objects:
     registry: Registry
     clock: Callable[[], datetime] = m.now
     strategies: Callable[[str, str], KindStrategy] = field(default=strategy_for)
+    # Per-kind steps that fill server-allocated fields after defaulting, before validation
+    # (Service ClusterIPs and NodePorts): (group, kind) -> fn(new, old or None).
+    allocators: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any] | None], None]] \
+        = field(default_factory=dict)
 
     # -- encoding ---------------------------------------------------------------------------
 
@@ -238,6 +242,9 @@ class Objects:
         m.prepare_create(obj, tracks_generation=rt.has_status, moment=self.clock())
         strategy.prepare_for_create(obj)
         strategy.default(obj)
+        allocate = self.allocators.get((rt.group, rt.kind))
+        if allocate is not None:
+            allocate(obj, None)
         self._validate(rt, strategy, obj)
         data = self._encode(obj)
         if dry_run:
@@ -272,6 +279,9 @@ class Objects:
         m.carry_over(new, old, tracks_generation=rt.has_status)
         strategy.prepare_for_update(new, old)
         strategy.default(new)
+        allocate = self.allocators.get((rt.group, rt.kind))
+        if allocate is not None and subresource is None:
+            allocate(new, old)
         # Binding is the one write allowed to set an otherwise immutable pod field.
         self._validate(rt, strategy, new, None if subresource == "binding" else old)
         new["metadata"]["resourceVersion"] = old_rv
