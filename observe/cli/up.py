@@ -67,6 +67,9 @@ def run(session: Session, args: argparse.Namespace) -> int:
     if pid is not None:
         raise CliError(f"observe is already running in {layout.data_dir} (supervisor pid "
                        f"{pid}); stop it with: observe down --data-dir {layout.data_dir}")
+    # A supervisor killed outright leaves its components running, on ports this run needs.
+    if control.stop(layout, timeout=STOP_TIMEOUT, now=time.monotonic, sleep=time.sleep):
+        session.warn("stopped the components a previous supervisor left running\n")
     nodes = node_names(args.nodes)
     session.say(f"Starting observe in {layout.data_dir} with {len(nodes)} "
                 f"node{'s' if len(nodes) != 1 else ''} ...\n")

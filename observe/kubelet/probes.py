@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -149,7 +150,11 @@ async def _tcp_probe(action: Object, container: Object, pod_ip: str, timeout: fl
 
 
 def _reason(error: OSError | None) -> str:
-    text = (error.strerror if error is not None else None) or "connection refused"
+    """Go's lower-case wording of a connect error (``connection refused``)."""
+    if error is not None and error.errno:
+        text = os.strerror(error.errno)
+    else:
+        text = (error.strerror if error is not None else None) or "connection refused"
     return text[0].lower() + text[1:]
 
 

@@ -47,7 +47,7 @@ class Code(IntEnum):
 class Status:
     """What an extension point answers when it is not a plain success."""
 
-    __slots__ = ("code", "reasons", "plugin")
+    __slots__ = ("code", "plugin", "reasons")
 
     def __init__(self, code: Code, *reasons: str, plugin: str = "") -> None:
         self.code = code
@@ -201,7 +201,7 @@ class Plugin(Protocol):
     ``sort_key(queued) -> tuple``
     ``pre_filter(state, pod) -> tuple[PreFilterResult | None, Status | None]``
     ``filter(state, pod, node) -> Status | None``
-    ``post_filter(state, pod, node_to_status) -> tuple[str | None, Status]``
+    ``async post_filter(state, pod, node_to_status) -> tuple[str | None, Status]``
     ``pre_score(state, pod, nodes) -> Status | None``
     ``score(state, pod, node) -> int`` and ``normalize_score(state, pod, nodes, scores)``
     ``async bind(state, pod, node_name) -> Status | None``
@@ -372,12 +372,12 @@ class Framework:
                 return name, status
         return None
 
-    def run_post_filter(self, state: CycleState, pod: PodInfo, statuses: NodeToStatus
-                        ) -> tuple[str | None, Status | None]:
+    async def run_post_filter(self, state: CycleState, pod: PodInfo, statuses: NodeToStatus
+                              ) -> tuple[str | None, Status | None]:
         """Preemption: the nominated node if a plugin made room, and its message."""
         last: Status | None = None
         for name, plugin in self.post_filter_plugins:
-            nominated, status = plugin.post_filter(state, pod, statuses)
+            nominated, status = await plugin.post_filter(state, pod, statuses)
             if status is None or status.code == Code.SUCCESS:
                 return nominated, status
             if not status.is_rejected:

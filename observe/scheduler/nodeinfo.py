@@ -47,11 +47,11 @@ class NodeInfo:
     """One node and the pods the scheduler believes are on it (assumed ones included)."""
 
     __slots__ = (
-        "node", "name", "labels", "unschedulable", "taints", "no_schedule_taints",
-        "prefer_no_schedule_taints", "alloc_cpu", "alloc_memory", "alloc_ephemeral",
-        "alloc_pods", "alloc_scalars", "pods", "pods_with_affinity",
-        "pods_with_required_anti_affinity", "req_cpu", "req_memory", "req_ephemeral",
-        "req_scalars", "nonzero_cpu", "nonzero_memory", "used_ports", "generation",
+        "alloc_cpu", "alloc_ephemeral", "alloc_memory", "alloc_pods", "alloc_scalars",
+        "generation", "labels", "name", "no_schedule_taints", "node", "nonzero_cpu",
+        "nonzero_memory", "pods", "pods_with_affinity", "pods_with_required_anti_affinity",
+        "prefer_no_schedule_taints", "req_cpu", "req_ephemeral", "req_memory", "req_scalars",
+        "taints", "unschedulable", "used_ports"
     )
 
     def __init__(self, node: dict[str, Any] | None = None) -> None:

@@ -398,14 +398,13 @@ class PodInfo:
     """One version of a Pod, parsed for scheduling. Treat as immutable."""
 
     __slots__ = (
-        "pod", "uid", "namespace", "name", "key", "labels", "priority", "scheduler_name",
-        "node_name", "phase", "terminating", "requests", "cpu", "memory", "ephemeral",
-        "scalars", "nonzero_cpu", "nonzero_memory", "host_ports", "tolerations",
-        "required_node_affinity", "preferred_node_affinity", "required_affinity_terms",
-        "required_anti_affinity_terms", "preferred_affinity_terms",
-        "preferred_anti_affinity_terms", "has_pod_affinity", "spread_constraints",
-        "scheduling_gates", "preemption_policy", "nominated_node_name", "owner_references",
-        "creation_timestamp",
+        "cpu", "creation_timestamp", "ephemeral", "has_pod_affinity", "host_ports", "key",
+        "labels", "memory", "name", "namespace", "node_name", "nominated_node_name",
+        "nonzero_cpu", "nonzero_memory", "owner_references", "phase", "pod",
+        "preemption_policy", "preferred_affinity_terms", "preferred_anti_affinity_terms",
+        "preferred_node_affinity", "priority", "requests", "required_affinity_terms",
+        "required_anti_affinity_terms", "required_node_affinity", "scalars", "scheduler_name",
+        "scheduling_gates", "spread_constraints", "terminating", "tolerations", "uid"
     )
 
     def __init__(self, pod: dict[str, Any]) -> None:

@@ -45,7 +45,8 @@ def unhealthy(doc: Mapping[str, Any]) -> list[str]:
 
 
 def culprit(doc: Mapping[str, Any]) -> str | None:
-    """The unhealthy component most likely at fault, or None if all are healthy."""
+    """The unhealthy component most likely at fault, or None if all are healthy; ties go
+    to the first in start order, the order state.json keeps."""
     components = doc.get("components") or {}
     bad = unhealthy(doc)
     for name in bad:

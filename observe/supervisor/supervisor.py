@@ -33,6 +33,9 @@ log = logging.getLogger("observe.supervisor")
 
 GRACE_PERIOD = 10.0
 TICK = 0.25
+# A healthy component is probed this often; one not healthy yet, at every step, so that its
+# dependents start as soon as it is.
+PROBE_PERIOD = 2.0
 # Exit code of a command that could not be started at all (the shell's "not found").
 SPAWN_FAILED = 127
 # Rounds of stopping leftovers: stopping a container shim orphans its container, which then
@@ -54,6 +57,7 @@ class Observed:
     """Monotonic time of the last start."""
     started_wall: datetime | None = None
     healthy: bool = False
+    probed_at: float | None = None
     starts: int = 0
     last_exit_code: int | None = None
     last_exit_wall: datetime | None = None
@@ -139,7 +143,7 @@ class Supervisor:
     def step(self) -> None:
         now = self._now()
         self._collect_exits(now, restart=True)
-        self._probe()
+        self._probe(now)
         running = {n for n, o in self.observed.items() if o.pid is not None}
         healthy = {n for n, o in self.observed.items() if o.healthy}
         backing_off = {n for n in self._specs if not self._backoff.ready(n, now)}
@@ -179,22 +183,26 @@ class Supervisor:
 
     def _exited(self, name: str, code: int, now: float, restart: bool) -> None:
         obs = self.observed[name]
-        ran = now - (obs.started_at if obs.started_at is not None else now)
+        started = obs.started_at if obs.started_at is not None else now
         obs.pid = obs.create_time = None
         obs.healthy = False
         obs.last_exit_code, obs.last_exit_wall = code, self._wall()
         if not restart:
             log.info("%s stopped (%s)", name, describe_exit(code))
             return
-        delay = self._backoff.exited(name, obs.started_at or now, now)
-        log.warning("%s %s after %.1fs; restarting in %gs", name, describe_exit(code), ran,
-                    delay)
+        delay = self._backoff.exited(name, started, now)
+        log.warning("%s %s after %.1fs; restarting in %gs", name, describe_exit(code),
+                    now - started, delay)
 
-    def _probe(self) -> None:
-        running = [n for n, o in self.observed.items() if o.pid is not None]
-        results = self._check_health([self._specs[n].health_url for n in running])
-        for name in running:
+    def _probe(self, now: float) -> None:
+        due = [n for n, o in self.observed.items() if o.pid is not None and (
+            not o.healthy or o.probed_at is None or now - o.probed_at >= PROBE_PERIOD)]
+        if not due:
+            return
+        results = self._check_health([self._specs[n].health_url for n in due])
+        for name in due:
             obs = self.observed[name]
+            obs.probed_at = now
             healthy = bool(results.get(self._specs[name].health_url))
             if healthy != obs.healthy:
                 log.info("%s is %s", name, "healthy" if healthy else "not healthy")

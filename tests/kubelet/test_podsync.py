@@ -4,6 +4,7 @@ statuses and events. Time is a fake wall clock moved by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import pytest
@@ -80,11 +81,9 @@ class Harness:
 
     async def sync(self):
         result = await self.syncer.sync(self.pod["metadata"]["uid"])
-        try:
+        with contextlib.suppress(ApiError):  # deleted: keep the last copy
             self.pod = await self.api.get(PODS, self.pod["metadata"]["name"],
                                           namespace="default")
-        except ApiError:
-            pass
         return result
 
     def container_status(self, index=0):

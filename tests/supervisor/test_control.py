@@ -115,7 +115,7 @@ def test_a_supervisor_that_exits_is_reported_with_its_log(tmp_path):
     layout.logs_dir.mkdir(parents=True)
     layout.log_file("supervisor").write_text("ERROR observe is already running\n")
     with pytest.raises(control.ControlError,
-                       match="(?s)the supervisor exited with code 3.*already running"):
+                       match=r"(?s)the supervisor exited with code 3.*already running"):
         wait(layout, FakeSupervisor(code=3))
 
 

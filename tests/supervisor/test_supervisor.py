@@ -10,7 +10,7 @@ import pytest
 from observe.supervisor.backoff import RestartBackoff
 from observe.supervisor.fake import FakeProcesses
 from observe.supervisor.specs import ComponentSpec
-from observe.supervisor.supervisor import Supervisor, describe_exit, plan_starts
+from observe.supervisor.supervisor import PROBE_PERIOD, Supervisor, describe_exit, plan_starts
 
 
 def spec(name: str, port: int, *deps: str) -> ComponentSpec:
@@ -125,6 +125,9 @@ def test_phase_follows_health(tmp_path):
     h.all_up()
     assert h.supervisor.document()["phase"] == "Running"
     h.healthy.discard("kubelet-node-1")
+    h.advance(PROBE_PERIOD / 2)
+    assert h.step()["phase"] == "Running", "a healthy component was probed at every step"
+    h.advance(PROBE_PERIOD / 2)
     doc = h.step()
     assert doc["phase"] == "Degraded"
     assert doc["components"]["kubelet-node-1"]["state"] == "Starting"

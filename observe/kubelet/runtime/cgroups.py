@@ -131,18 +131,26 @@ class CgroupDriver:
         if limits.cpu_limit_millis:
             _write(d, "cpu.max", f"{cpu_quota(limits.cpu_limit_millis)} {CFS_PERIOD_US}")
 
-    def remove(self, paths: CgroupPaths) -> None:
+    def remove(self, paths: CgroupPaths) -> bool:
         """Kill what is left in the container's cgroups and remove them (and the pod's
-        directory once empty)."""
+        directory once empty); False while killed processes are still on their way out
+        (the caller tries again later)."""
         for _, path in paths.dirs:
             for pid in procs(path):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
+        removed = True
         for _, path in paths.dirs:
-            with contextlib.suppress(FileNotFoundError, OSError):
+            try:
                 os.rmdir(path)
-            with contextlib.suppress(FileNotFoundError, OSError):
+            except FileNotFoundError:
+                pass
+            except OSError:
+                removed = False
+                continue
+            with contextlib.suppress(OSError):
                 os.rmdir(os.path.dirname(path))
+        return removed
 
     def pod_dirs(self) -> list[str]:
         return sorted({name for base in self.bases.values() if os.path.isdir(base)

@@ -68,6 +68,8 @@ class ProcessRuntime:
         self._mtimes: dict[str, float] = {}
         self._seen: dict[str, str] = {}  # id -> state last reported by changed()
         self._nsenter = shutil.which("nsenter")
+        # Cgroups of removed containers whose last processes had not yet gone.
+        self._doomed_cgroups: list[cgroups.CgroupPaths] = []
         self._load()
 
     @property
@@ -152,6 +154,9 @@ class ProcessRuntime:
     # -- the interface -----------------------------------------------------------------------
 
     def containers(self) -> list[ContainerStatus]:
+        if self._doomed_cgroups and self._cgroups is not None:
+            self._doomed_cgroups = [p for p in self._doomed_cgroups
+                                    if not self._cgroups.remove(p)]
         for container_id in list(self._configs):
             if (self._states.get(container_id) or {}).get("status") != EXITED:
                 self._refresh(container_id)
@@ -265,8 +270,9 @@ class ProcessRuntime:
         if (self._states.get(container_id) or {}).get("status") == RUNNING:
             self._kill(container_id)
         paths = cgroups.CgroupPaths.from_json(config.get("cgroups"))
-        if paths is not None and self._cgroups is not None:
-            self._cgroups.remove(paths)
+        if paths is not None and self._cgroups is not None and \
+                not self._cgroups.remove(paths):
+            self._doomed_cgroups.append(paths)
         link = self._layout.container_log_link(config["podNamespace"], config["podName"],
                                                config["name"], container_id)
         with contextlib.suppress(FileNotFoundError):

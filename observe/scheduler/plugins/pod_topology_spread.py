@@ -237,7 +237,7 @@ class PodTopologySpread:
                 count = s.counts[i].get(value, 0)
             total += count * s.weights[i] + (c.max_skew - 1)
         # Go's math.Round: halves away from zero (Python's round() goes to even).
-        return int(math.floor(total + 0.5))
+        return math.floor(total + 0.5)
 
     def normalize_score(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo],
                         scores: list[int]) -> None:
