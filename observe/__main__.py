@@ -13,6 +13,9 @@ COMPONENTS = {
     "kubelet": "observe.kubelet.main",
     "controller-manager": "observe.controllers.main",
     "apiserver": "observe.apiserver.main",
+    "node-exporter": "exporters.node.main",
+    "scheduler": "observe.scheduler.main",
+    "shipper": "observe.shipper.main",
 }
 
 

@@ -9,6 +9,9 @@ after it (so ``workqueue_*`` metrics carry ``name="replicaset"``), waits for its
 first list, then runs N workers: each pops a key, awaits ``sync``, and on success forgets the
 key's back-off, on failure logs and re-queues it rate-limited. Handlers only enqueue; the
 sync re-reads the cache and is level-triggered, so a key may be synced any number of times.
+Controllers that create or delete what their own informers will show them record it in
+:class:`~observe.controllers.expectations.Expectations` first, so a sync that runs before the
+cache catches up does not act twice; :meth:`~Controller.claim` adopts and releases dependents.
 
 Controllers that must act on time alone (node heartbeats, pod GC) set ``tick_period`` and
 override :meth:`~Controller.tick`, which runs on the injectable clock and normally enqueues.
@@ -88,6 +91,11 @@ class ControllerContext:
     async def flush_events(self) -> None:
         for recorder in list(self._recorders.values()):
             await recorder.flush()
+
+
+class RetryLater(Exception):
+    """A sync that cannot finish yet for a known, ordinary reason (an owner being deleted, a
+    name collision): retried with back-off and logged without a traceback."""
 
 
 def is_not_found(error: BaseException) -> bool:
@@ -200,8 +208,8 @@ class Controller(ABC):
                 fresh = await self.ctx.api.get(owner_type, meta["name"],
                                                namespace=meta.get("namespace"))
                 if fresh["metadata"].get("uid") != meta.get("uid") or m.is_terminating(fresh):
-                    raise RuntimeError(f"{owner_type.kind} {object_key(owner)} is gone or "
-                                       "being deleted: not adopting")
+                    raise RetryLater(f"{owner_type.kind} {object_key(owner)} is gone or "
+                                     "being deleted: not adopting")
                 owner_checked = True
             patch = adopt_patch(owner, obj) if action is Claim.ADOPT else \
                 release_patch(meta.get("uid", ""), obj)
@@ -282,7 +290,7 @@ class Controller(ABC):
             level = logging.INFO if e.code == 409 else logging.WARNING
             self.log.log(level, "%s: error syncing %r: %s; requeuing", queue.name, key, e)
             queue.add_rate_limited(key)
-        except ClientError as e:
+        except (ClientError, RetryLater) as e:
             self.log.warning("%s: error syncing %r: %s; requeuing", queue.name, key, e)
             queue.add_rate_limited(key)
         except Exception:

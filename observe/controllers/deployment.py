@@ -31,7 +31,12 @@ from observe.client.errors import ApiError
 from observe.client.events import NORMAL, WARNING
 from observe.controllers import deployment_rollout as rollout
 from observe.controllers import deployment_status as dstatus
-from observe.controllers.base import Controller, is_not_found, namespace_terminating
+from observe.controllers.base import (
+    Controller,
+    RetryLater,
+    is_not_found,
+    namespace_terminating,
+)
 from observe.controllers.deployment_revisions import (
     REVISION,
     annotations,
@@ -323,8 +328,8 @@ class DeploymentController(Controller):
         status = copy.deepcopy(d.get("status") or {})
         status["collisionCount"] = (status.get("collisionCount") or 0) + 1
         await self._write_status(d, status)
-        raise RuntimeError(f"hash collision on ReplicaSet {name}: retrying with "
-                           f"collisionCount {status['collisionCount']}")
+        raise RetryLater(f"hash collision on ReplicaSet {name}: retrying with "
+                         f"collisionCount {status['collisionCount']}")
 
     # -- writes --------------------------------------------------------------------------------
 

@@ -54,21 +54,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--controllers", type=_controllers, default=defaults.controllers,
                         help="controllers to run: names, '*' for all, '-name' to leave one "
                              "out (default: all)")
-    parser.add_argument("--concurrent-replicaset-syncs", type=int,
-                        default=defaults.concurrent_replicaset_syncs)
-    parser.add_argument("--concurrent-deployment-syncs", type=int,
-                        default=defaults.concurrent_deployment_syncs)
-    parser.add_argument("--concurrent-gc-syncs", type=int, default=defaults.concurrent_gc_syncs)
-    parser.add_argument("--concurrent-namespace-syncs", type=int,
-                        default=defaults.concurrent_namespace_syncs)
-    parser.add_argument("--node-monitor-period", type=_duration, default="5s")
-    parser.add_argument("--node-monitor-grace-period", type=_duration, default="40s")
-    parser.add_argument("--node-startup-grace-period", type=_duration, default="1m")
+    for kind, default in (("replicaset", defaults.concurrent_replicaset_syncs),
+                          ("deployment", defaults.concurrent_deployment_syncs),
+                          ("gc", defaults.concurrent_gc_syncs),
+                          ("namespace", defaults.concurrent_namespace_syncs)):
+        parser.add_argument(f"--concurrent-{kind}-syncs", type=int, default=default,
+                            help=f"workers of the {kind} controller (default: {default})")
+    parser.add_argument("--node-monitor-period", type=_duration, default="5s",
+                        help="how often node health is checked (default: 5s)")
+    parser.add_argument("--node-monitor-grace-period", type=_duration, default="40s",
+                        help="how long a node may go without a heartbeat before it is marked "
+                             "Unknown and tainted unreachable (default: 40s)")
+    parser.add_argument("--node-startup-grace-period", type=_duration, default="1m",
+                        help="the same for a node that never reported Ready (default: 1m)")
     parser.add_argument("--terminated-pod-gc-threshold", type=int,
-                        default=defaults.terminated_pod_gc_threshold)
+                        default=defaults.terminated_pod_gc_threshold,
+                        help="finished pods kept before the oldest are deleted; 0 keeps all "
+                             f"(default: {defaults.terminated_pod_gc_threshold})")
     parser.add_argument("--pod-gc-period", type=_duration, default="20s",
-                        help="how often the pod garbage collector runs")
-    parser.add_argument("--log-level", default="INFO")
+                        help="how often the pod garbage collector runs (default: 20s)")
+    parser.add_argument("--log-level", default="INFO",
+                        help="DEBUG, INFO, WARNING or ERROR (default: INFO)")
     return parser.parse_args(argv)
 
 

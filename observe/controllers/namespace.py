@@ -26,7 +26,7 @@ from observe.api.registry import ResourceType
 from observe.client.cache import Object, split_key
 from observe.client.errors import ApiError, ClientError
 from observe.client.paths import resource_path
-from observe.controllers.base import Controller, is_not_found
+from observe.controllers.base import Controller, RetryLater, is_not_found
 
 KUBERNETES_FINALIZER = "kubernetes"
 
@@ -134,8 +134,8 @@ class NamespaceController(Controller):
         report = await self._delete_content(name)
         ns = await self._write_conditions(ns, report)
         if report.errors:
-            raise RuntimeError(f"deleting the content of namespace {name}: "
-                               f"{'; '.join(report.errors)}")
+            raise RetryLater(f"deleting the content of namespace {name}: "
+                             f"{'; '.join(report.errors)}")
         if not report.done:
             # Upstream's pacing: half the longest remaining grace period, plus a second.
             self.enqueue_after(key, report.estimate / 2 + 1)

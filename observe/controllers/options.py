@@ -34,7 +34,7 @@ def parse_duration(text: str) -> float:
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
     sign = -1.0 if text.startswith("-") else 1.0
-    body = text.lstrip("+-")
+    body = text[1:] if text[:1] in ("+", "-") else text
     if not body:
         raise ValueError(f"invalid duration {text!r}")
     pos, total = 0, 0.0

@@ -275,6 +275,8 @@ class ReplicaSetController(Controller):
         try:
             await self.ctx.api.replace(self._rs_type, body, subresource="status")
         except ApiError as e:
+            if is_not_found(e):
+                return status  # deleted meanwhile: nothing left to report on
             if e.code != 409:
                 raise
             # The cache was behind: recompute on the fresh object next time round.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import sys
 import time
@@ -42,7 +43,7 @@ from observe.kubelet.ipam import PodAddresses
 from observe.kubelet.layout import Layout
 from observe.kubelet.metrics import KubeletMetrics
 from observe.kubelet.node import NodeAgent, NodeSettings
-from observe.kubelet.podsync import NodeContext, PodSyncer
+from observe.kubelet.podsync import NodeContext, PodSyncer, object_fetcher
 from observe.kubelet.podworkers import PodWorkers
 from observe.kubelet.probes import ProbeManager
 from observe.kubelet.runtime import cgroups, namespaces
@@ -112,19 +113,21 @@ class Kubelet:
             def lookup(uid: str) -> Object | None:
                 return next((p for p in pods.list() if uid_of(p) == uid), None)
 
-            syncer_ref: list[PodSyncer] = []
-            workers = PodWorkers(lambda uid: syncer_ref[0].sync(uid))
-            probes = ProbeManager(runtime, recorder.event, workers.wake, time.time)
+            # Probe results wake pod workers, which sync with the probes' results: the
+            # workers are created last and reached late through this function.
+            def wake(uid: str) -> None:
+                workers.wake(uid)
+
+            probes = ProbeManager(runtime, recorder.event, wake, time.time)
             images = ImageCatalog(layout.images, python=sys.executable,
                                   catalog_file=config.image_catalog)
             syncer = PodSyncer(
                 node=NodeContext(config.node_name, config.address, allocatable, can_namespace),
                 layout=layout, runtime=runtime, images=images, api=api, events=recorder,
                 probes=probes, addresses=PodAddresses(layout, config.pod_cidr),
-                volumes=VolumeManager(layout, lambda p, ns, n: syncer.fetch(p, ns, n),
-                                      allocatable),
+                volumes=VolumeManager(layout, object_fetcher(api), allocatable),
                 lookup=lookup, services=services.list, metrics=metrics)
-            syncer_ref.append(syncer)
+            workers = PodWorkers(syncer.sync)
             pods.add_handler(on_add=lambda p: workers.wake(uid_of(p)),
                              on_update=lambda _old, new: workers.wake(uid_of(new)),
                              on_delete=lambda p: workers.wake(uid_of(p)))
@@ -162,8 +165,8 @@ class Kubelet:
                 tasks = [asyncio.create_task(agent.run(), name="node agent"),
                          asyncio.create_task(self._every(PLEG_PERIOD, lambda: self._relist(
                              runtime, workers)), name="pleg"),
-                         asyncio.create_task(self._every(SAMPLE_PERIOD, lambda: asyncio.to_thread(
-                             stats.sample)), name="stats sampler")]
+                         asyncio.create_task(self._every(SAMPLE_PERIOD, stats.sample),
+                                             name="stats sampler")]
                 self.ready = True
                 if started is not None:
                     started(self)
@@ -187,10 +190,12 @@ class Kubelet:
         self._last_relist = time.monotonic()
 
     @staticmethod
-    async def _every(period: float, action: Callable[[], Awaitable[Any]]) -> None:
+    async def _every(period: float, action: Callable[[], Awaitable[Any] | None]) -> None:
         while True:
             try:
-                await action()
+                result = action()
+                if inspect.isawaitable(result):
+                    await result
             except Exception:
                 log.exception("periodic task failed")
             await asyncio.sleep(period)

@@ -244,6 +244,10 @@ class NodeAgent:
         self.events.event(self.ref(), "Normal", "NodeAllocatableEnforced",
                           "Updated Node Allocatable limit across pods")
         await self.update_status(force=True)
+        try:
+            await self.renew_lease()
+        except ClientError as e:  # the lease loop tries again
+            log.warning("node %s: creating the lease failed: %s", self.settings.name, e)
         self.registered.set()
         return node
 
@@ -329,8 +333,9 @@ class NodeAgent:
                              self._loop(self.update_status, self.status_update, "status"))
 
     async def _loop(self, action: Callable[[], Any], period: float, what: str) -> None:
-        # A little jitter keeps many nodes in one process from renewing in lockstep.
-        await asyncio.sleep(random.uniform(0, min(period, 1.0)))
+        # Registration did the first round. A little jitter keeps many nodes in one process
+        # from renewing in lockstep.
+        await asyncio.sleep(period + random.uniform(0, min(period, 1.0)))
         while True:
             try:
                 await action()

@@ -22,14 +22,14 @@ Finally :func:`~.status.pod_status` computes the status, written with a merge pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-import aiohttp
 
 from observe.api.meta import parse_time
 from observe.api.quantity import QuantityError, parse_quantity
@@ -37,17 +37,27 @@ from observe.api.registry import default_registry
 from observe.client.errors import ApiError, ClientError
 from observe.kubelet import env as envs
 from observe.kubelet.backoff import Backoff, go_duration
-from observe.kubelet.images import ImageCatalog, ImageError, InvalidImageName, ResolvedImage
+from observe.kubelet.hooks import HookRunner
+from observe.kubelet.imagepuller import ImagePuller, PullFailure
+from observe.kubelet.images import ImageCatalog
 from observe.kubelet.ipam import AddressesExhausted, PodAddresses
 from observe.kubelet.layout import Layout
+from observe.kubelet.logs import rotated_files
 from observe.kubelet.metrics import KubeletMetrics
 from observe.kubelet.podactions import compute_pod_actions, container_hash
 from observe.kubelet.podworkers import DONE, SyncResult
-from observe.kubelet.probes import LIVENESS, STARTUP, ProbeManager, probe_port
+from observe.kubelet.probes import LIVENESS, STARTUP, ProbeManager
 from observe.kubelet.runtime.cgroups import Limits
 from observe.kubelet.runtime.namespaces import Mount
 from observe.kubelet.runtime.types import ContainerConfig, ContainerStatus, Runtime
-from observe.kubelet.status import RUNNING, TERMINAL_PHASES, PodView, Waiting, pod_status
+from observe.kubelet.status import (
+    RUNNING,
+    TERMINAL_PHASES,
+    PodView,
+    Waiting,
+    instances_by_name,
+    pod_status,
+)
 from observe.kubelet.volumes import VolumeError, VolumeManager
 
 log = logging.getLogger(__name__)
@@ -128,6 +138,26 @@ def container_limits(container: Object) -> Limits:
                   cpu_request_millis=amount(requests, "cpu", True))
 
 
+async def fetch_object(api: PodApi, plural: str, namespace: str, name: str) -> Object | None:
+    """A ConfigMap, Secret, claim or volume by name; None when it does not exist. Other
+    failures are configuration errors of the container that needs it (tried again later)."""
+    try:
+        return await api.get(_PLURALS[plural], name, namespace=namespace or None)
+    except ApiError as e:
+        if e.code == 404:
+            return None
+        raise envs.ContainerConfigError(str(e)) from e
+    except ClientError as e:
+        raise envs.ContainerConfigError(str(e)) from e
+
+
+def object_fetcher(api: PodApi) -> Callable[[str, str, str], Awaitable[Object | None]]:
+    async def fetch(plural: str, namespace: str, name: str) -> Object | None:
+        return await fetch_object(api, plural, namespace, name)
+
+    return fetch
+
+
 class PodSyncer:
     def __init__(self, *, node: NodeContext, layout: Layout, runtime: Runtime,
                  images: ImageCatalog, api: PodApi, events: EventSink, probes: ProbeManager,
@@ -152,13 +182,16 @@ class PodSyncer:
         self.wall = wall
         self.monotonic = monotonic
         self.restart_backoff = Backoff(wall)
-        self.image_backoff = Backoff(wall)
+        self.puller = ImagePuller(images, events, wall, monotonic)
+        self.hooks = HookRunner(runtime)
         self._pods: dict[str, _PodMemory] = {}
-        self._http: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
+        await self.hooks.close()
+
+    def _pod_ip(self, pod: Object) -> str:
+        return self.addresses.get(pod["metadata"]["uid"]) or \
+            (pod.get("status") or {}).get("podIP") or ""
 
     def _memory(self, uid: str) -> _PodMemory:
         memory = self._pods.get(uid)
@@ -239,6 +272,7 @@ class PodSyncer:
                 self.probes.add(pod, spec, c, pod_ip)
             elif not c.running:
                 self.probes.remove(c.id)
+        containers = self._collect_garbage(containers)
         view = self._view(pod, containers=containers, sandbox_ready=sandbox_ready)
         result = await self._publish(pod, view)
         if isinstance(result, float):
@@ -303,16 +337,19 @@ class PodSyncer:
 
     async def _kill(self, pod: Object | None, container: ContainerStatus, grace: int,
                     message: str) -> None:
+        """``Killing``, the preStop hook, SIGTERM, and SIGKILL once the grace period (at
+        least upstream's 2 s) is over."""
+        grace = max(grace, MIN_GRACE)
         spec = self._specs(pod).get((container.init, container.name)) if pod else None
         path = field_path(container.name, container.init)
         started = self.monotonic()
         if pod is not None:
             self.events.event(pod, NORMAL, "Killing", message, path)
             hook = ((spec or {}).get("lifecycle") or {}).get("preStop")
-            if hook and grace > 0:
+            if hook:
                 try:
-                    error = await asyncio.wait_for(
-                        self._run_hook(pod, spec or {}, container, hook), grace)
+                    error = await asyncio.wait_for(self.hooks.run(
+                        pod, spec or {}, container, hook, self._pod_ip(pod)), grace)
                 except TimeoutError:
                     error = f"PreStopHook timed out after {grace}s"
                 if error:
@@ -320,41 +357,7 @@ class PodSyncer:
                                       f"PreStopHook failed: {error}", path)
         self.probes.remove(container.id)
         remaining = grace - (self.monotonic() - started)
-        await self.runtime.stop(container.id, max(remaining, MIN_GRACE) if grace else 0)
-
-    async def _run_hook(self, pod: Object, spec: Object, container: ContainerStatus,
-                        hook: Object) -> str | None:
-        """Run a lifecycle hook; the error text, or None on success."""
-        if (action := hook.get("exec")) is not None:
-            try:
-                code, output = await self.runtime.exec(
-                    container.id, [str(a) for a in action.get("command") or []], 3600)
-            except (OSError, RuntimeError) as e:
-                return str(e)
-            if code != 0:
-                return (f"command '{' '.join(action.get('command') or [])}' exited with "
-                        f"{code}: {output.decode('utf-8', 'replace')}")
-            return None
-        if (action := hook.get("httpGet")) is not None:
-            port = probe_port(action.get("port"), spec)
-            host = action.get("host") or self.addresses.get(pod["metadata"]["uid"]) or ""
-            url = f"{(action.get('scheme') or 'HTTP').lower()}://{host}:{port}" \
-                  f"{action.get('path') or '/'}"
-            if self._http is None:
-                self._http = aiohttp.ClientSession()
-            try:
-                async with self._http.get(url, ssl=False) as response:
-                    if response.status >= 400:
-                        return f"HTTP lifecycle hook ({url}) for Container \"{spec.get('name')}\"" \
-                               f" in Pod \"{pod_label(pod)}\" failed - error: received " \
-                               f"status code {response.status}"
-            except aiohttp.ClientError as e:
-                return str(e)
-            return None
-        if (action := hook.get("sleep")) is not None:
-            await asyncio.sleep(float(action.get("seconds") or 0))
-            return None
-        return "unsupported lifecycle hook"
+        await self.runtime.stop(container.id, max(remaining, MIN_GRACE))
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -383,9 +386,10 @@ class PodSyncer:
                                   f"{pod_label(pod)}", path)
                 return self.restart_backoff.remaining(key, latest.finished_at) + 0.05
             self.restart_backoff.next(key, latest.finished_at)
-        image = self._pull(pod, container, init, path)
-        if not isinstance(image, ResolvedImage):
-            return image
+        image = self.puller.pull(pod, container, path)
+        if isinstance(image, PullFailure):
+            self._set_waiting(uid, init, name, image.reason, image.message)
+            return image.retry
         try:
             kube_env = await self._environment(pod, container, network)
         except envs.ContainerConfigError as e:
@@ -413,12 +417,17 @@ class PodSyncer:
                                                    name, attempt)),
             image=image.name, image_id=image.image_id, spec_hash=container_hash(container),
             hostname=meta["name"][:63] if self.node.namespaces else None,
-            mounts=tuple(mounts), limits=container_limits(container), init=init)
+            mounts=tuple(mounts), limits=container_limits(container), init=init,
+            termination_message_policy=container.get("terminationMessagePolicy") or "File")
         kind = "init_container" if init else "container"
         if not argv:
             return self._failed(pod, init, name, "RunContainerError",
                                 "failed to create containerd task: no command specified", path)
-        status = await self.runtime.start(config)
+        try:
+            status = await self.runtime.start(config)
+        except OSError as e:  # e.g. its cgroup could not be created
+            return self._failed(pod, init, name, "RunContainerError",
+                                f"failed to create containerd task: {e}", path)
         self.events.event(pod, NORMAL, "Created", f"Created container: {name}", path)
         if self.metrics is not None:
             self.metrics.started_containers.labels(container_type=kind).inc()
@@ -432,7 +441,7 @@ class PodSyncer:
         self._memory(uid).waiting.pop((init, name), None)
         hook = (container.get("lifecycle") or {}).get("postStart")
         if hook and status.running:
-            error = await self._run_hook(pod, container, status, hook)
+            error = await self.hooks.run(pod, container, status, hook, network.pod_ip)
             if error:
                 self.events.event(pod, WARNING, "FailedPostStartHook",
                                   f"PostStartHook failed: {error}", path)
@@ -445,52 +454,6 @@ class PodSyncer:
         self._set_waiting(pod["metadata"]["uid"], init, name, reason, message)
         self.events.event(pod, WARNING, "Failed", f"Error: {message}", path)
         return retry
-
-    def _pull(self, pod: Object, container: Object, init: bool, path: str
-              ) -> ResolvedImage | float:
-        uid, name = pod["metadata"]["uid"], container.get("name", "")
-        image = container.get("image", "")
-        policy = container.get("imagePullPolicy") or "IfNotPresent"
-        try:
-            resolved = self.images.resolve(image)
-            present: ImageError | None = None
-        except InvalidImageName as e:
-            self._set_waiting(uid, init, name, e.reason, str(e))
-            self.events.event(pod, WARNING, "InspectFailed", str(e), path)
-            self.events.event(pod, WARNING, "Failed", f"Error: {e.reason}", path)
-            return RETRY_ERROR
-        except ImageError as e:
-            resolved, present = None, e
-        if policy == "Never" and present is not None:
-            message = f'Container image "{image}" is not present with pull policy of Never'
-            self._set_waiting(uid, init, name, "ErrImageNeverPull", message)
-            self.events.event(pod, WARNING, "ErrImageNeverPull", message, path)
-            self.events.event(pod, WARNING, "Failed", "Error: ErrImageNeverPull", path)
-            return RETRY_ERROR
-        if policy != "Always" and resolved is not None:
-            self.events.event(pod, NORMAL, "Pulled",
-                              f'Container image "{image}" already present on machine', path)
-            return resolved
-        key = f"{uid}/{image}"
-        if self.image_backoff.in_backoff_since_update(key):
-            message = f'Back-off pulling image "{image}"'
-            self._set_waiting(uid, init, name, "ImagePullBackOff", message)
-            self.events.event(pod, NORMAL, "BackOff", message, path)
-            self.events.event(pod, WARNING, "Failed", "Error: ImagePullBackOff", path)
-            return self.image_backoff.remaining_since_update(key) + 0.05
-        self.events.event(pod, NORMAL, "Pulling", f'Pulling image "{image}"', path)
-        if resolved is None:
-            self.events.event(pod, WARNING, "Failed",
-                              f'Failed to pull image "{image}": {present}', path)
-            self.image_backoff.next(key, self.wall())
-            self._set_waiting(uid, init, name, "ErrImagePull", str(present))
-            self.events.event(pod, WARNING, "Failed", "Error: ErrImagePull", path)
-            return self.image_backoff.remaining_since_update(key) + 0.05
-        took = go_duration(0.001)
-        self.events.event(pod, NORMAL, "Pulled",
-                          f'Successfully pulled image "{image}" in {took} ({took} including '
-                          f"waiting). Image size: {resolved.size} bytes.", path)
-        return resolved
 
     async def _environment(self, pod: Object, container: Object, network: envs.PodNetwork
                            ) -> list[tuple[str, str]]:
@@ -506,18 +469,8 @@ class PodSyncer:
                                   network=network, allocatable=self.node.allocatable,
                                   service_env=service_env)
 
-    async def fetch(self, plural: str, namespace: str, name: str) -> Object | None:
-        return await self._fetch(plural, namespace, name)
-
     async def _fetch(self, plural: str, namespace: str, name: str) -> Object | None:
-        try:
-            return await self.api.get(_PLURALS[plural], name, namespace=namespace or None)
-        except ApiError as e:
-            if e.code == 404:
-                return None
-            raise envs.ContainerConfigError(str(e)) from e
-        except ClientError as e:
-            raise envs.ContainerConfigError(str(e)) from e
+        return await fetch_object(self.api, plural, namespace, name)
 
     # -- status ------------------------------------------------------------------------------
 
@@ -572,6 +525,22 @@ class PodSyncer:
         memory.published = status
         return None
 
+    def _collect_garbage(self, containers: list[ContainerStatus]) -> list[ContainerStatus]:
+        """Keep, per container, the running instance and the newest dead one (upstream's
+        MaxPerPodContainer=1); older instances go, with their log files."""
+        groups = [*instances_by_name([c for c in containers if c.init]).values(),
+                  *instances_by_name([c for c in containers if not c.init]).values()]
+        kept = []
+        for instances in groups:
+            stale = [c for c in instances if not c.running][:-1]
+            for old in stale:
+                self.runtime.remove(old.id)
+                for path in [old.log_path, *rotated_files(old.log_path)]:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+            kept += [c for c in instances if c not in stale]
+        return kept
+
     # -- cleanup -----------------------------------------------------------------------------
 
     def _cleanup(self, uid: str, containers: Sequence[ContainerStatus]) -> None:
@@ -585,7 +554,7 @@ class PodSyncer:
             for log_dir in self.layout.pod_logs.glob(f"*_{uid}"):
                 shutil.rmtree(log_dir, ignore_errors=True)
         self.restart_backoff.forget_prefix(f"{uid}/")
-        self.image_backoff.forget_prefix(f"{uid}/")
+        self.puller.forget_pod(uid)
         self._pods.pop(uid, None)
 
     def known_uids(self) -> set[str]:

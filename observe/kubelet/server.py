@@ -127,7 +127,8 @@ class NodeHandlers:
     async def summary(self, request: web.Request) -> web.Response:
         if self._stats is None:
             return status_response(404, "NotFound", "stats are not available on this node")
-        summary = await asyncio.to_thread(self._stats.summary)
+        # Read on the loop: the runtime's bookkeeping is not shared with other threads.
+        summary = self._stats.summary()
         return web.Response(body=orjson.dumps(summary), content_type="application/json")
 
     async def container_logs(self, request: web.Request) -> web.StreamResponse:

@@ -46,19 +46,11 @@ def num_feasible_nodes_to_find(percentage: int, num_all_nodes: int) -> int:
 
 def select_host(nodes: list[NodeInfo], totals: list[int],
                 randrange: Callable[[int], int] = random.randrange) -> NodeInfo:
-    """The node with the highest total; among equals each is equally likely (reservoir
-    sampling, as upstream's selectHost)."""
-    best = nodes[0]
-    best_score = totals[0]
-    ties = 1
-    for node, score in zip(nodes[1:], totals[1:], strict=True):
-        if score > best_score:
-            best, best_score, ties = node, score, 1
-        elif score == best_score:
-            ties += 1
-            if randrange(ties) == 0:
-                best = node
-    return best
+    """The node with the highest total; among equals each is equally likely (what
+    upstream's reservoir sampling in selectHost amounts to)."""
+    best = max(totals)
+    tied = [i for i, score in enumerate(totals) if score == best]
+    return nodes[tied[randrange(len(tied))] if len(tied) > 1 else tied[0]]
 
 
 class ScheduleResult(NamedTuple):

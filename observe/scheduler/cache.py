@@ -112,14 +112,23 @@ class Cache:
 
     def _place(self, pod: PodInfo, node_name: str) -> None:
         self._node_for_pods(node_name).add_pod(pod)
+        self._count_affinity(pod, 1)
 
     def _unplace(self, uid: str, node_name: str) -> None:
         info = self._nodes.get(node_name)
         if info is None:
             return
-        info.remove_pod(uid)
+        removed = info.remove_pod(uid)
+        if removed is not None:
+            self._count_affinity(removed, -1)
         if info.node is None and not info.pods:
             del self._nodes[node_name]
+
+    def _count_affinity(self, pod: PodInfo, sign: int) -> None:
+        if pod.has_pod_affinity:
+            self.snapshot.pods_with_affinity += sign
+        if pod.required_anti_affinity_terms:
+            self.snapshot.pods_with_required_anti_affinity += sign
 
     def assume_pod(self, pod: PodInfo, node_name: str) -> PodInfo:
         """Count ``pod`` on ``node_name`` before its binding; returns the assumed version."""

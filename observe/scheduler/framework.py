@@ -203,7 +203,8 @@ class Plugin(Protocol):
     ``filter(state, pod, node) -> Status | None``
     ``async post_filter(state, pod, node_to_status) -> tuple[str | None, Status]``
     ``pre_score(state, pod, nodes) -> Status | None``
-    ``score(state, pod, node) -> int`` and ``normalize_score(state, pod, nodes, scores)``
+    ``score(state, pod, node) -> int`` (or ``score_all(state, pod, nodes) -> list[int]``)
+    and ``normalize_score(state, pod, nodes, scores)``
     ``async bind(state, pod, node_name) -> Status | None``
     ``events_to_register() -> list[ClusterEventWithHint]``
     """
@@ -227,11 +228,8 @@ class Handle(Protocol):
         ...
 
     async def evict(self, victim: PodInfo, preemptor: PodInfo, node_name: str) -> None:
-        """Delete a preemption victim (with its ``Preempted`` event)."""
-        ...
-
-    async def nominate(self, pod: PodInfo, node_name: str) -> None:
-        """Write ``status.nominatedNodeName``."""
+        """Delete a preemption victim (with its ``Preempted`` event); raises the client's
+        errors."""
         ...
 
 
@@ -244,7 +242,6 @@ class SimpleHandle:
     selectors: Callable[[PodInfo], LabelSelector] = lambda pod: NOTHING
     bound: list[tuple[str, str]] = field(default_factory=list)
     evicted: list[tuple[str, str]] = field(default_factory=list)
-    nominated: list[tuple[str, str]] = field(default_factory=list)
 
     def spread_selector(self, pod: PodInfo) -> LabelSelector:
         return self.selectors(pod)
@@ -254,9 +251,6 @@ class SimpleHandle:
 
     async def evict(self, victim: PodInfo, preemptor: PodInfo, node_name: str) -> None:
         self.evicted.append((victim.key, node_name))
-
-    async def nominate(self, pod: PodInfo, node_name: str) -> None:
-        self.nominated.append((pod.key, node_name))
 
 
 PluginFactory = Callable[[Mapping[str, Any] | None, Handle], Any]
@@ -404,25 +398,31 @@ class Framework:
         """The weighted sum of every scorer's normalised score, per node."""
         totals = [0] * len(nodes)
         for _, plugin, weight in state.scorers:
-            score = plugin.score
-            scores = [score(state, pod, node) for node in nodes]
-            normalize = getattr(plugin, "normalize_score", None)
-            if normalize is not None:
-                normalize(state, pod, nodes, scores)
+            scores = self._scores(plugin, state, pod, nodes)
             totals = [t + s * weight for t, s in zip(totals, scores, strict=True)]
         return totals
 
     def plugin_scores(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]
                       ) -> dict[str, list[int]]:
         """Each scorer's normalised (unweighted) scores, for tests and debugging."""
-        out = {}
-        for name, plugin, _ in state.scorers:
-            scores = [plugin.score(state, pod, node) for node in nodes]
-            normalize = getattr(plugin, "normalize_score", None)
-            if normalize is not None:
-                normalize(state, pod, nodes, scores)
-            out[name] = scores
-        return out
+        return {name: self._scores(plugin, state, pod, nodes)
+                for name, plugin, _ in state.scorers}
+
+    @staticmethod
+    def _scores(plugin: Any, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]
+                ) -> list[int]:
+        # A plugin may score all nodes in one call (same result as per-node score): the
+        # per-call overhead is most of the cost of the cheap default scorers.
+        score_all = getattr(plugin, "score_all", None)
+        if score_all is not None:
+            scores = score_all(state, pod, nodes)
+        else:
+            score = plugin.score
+            scores = [score(state, pod, node) for node in nodes]
+        normalize = getattr(plugin, "normalize_score", None)
+        if normalize is not None:
+            normalize(state, pod, nodes, scores)
+        return scores
 
     # -- binding -----------------------------------------------------------------------------
 

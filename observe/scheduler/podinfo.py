@@ -13,6 +13,7 @@ lazy-error selectors do.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -61,11 +62,20 @@ def _str_map(value: Any) -> dict[str, str]:
 def resource_amount(name: str, quantity: Any) -> int:
     """A quantity in the integer unit the scheduler counts ``name`` in: millicores for
     cpu, whole units (bytes, pods, devices) for everything else. Unparseable reads as 0."""
+    if not isinstance(quantity, str | int | float):
+        return 0
+    return _amount(name == CPU, quantity)
+
+
+# The same few spellings ("100m", "128Mi") recur in every pod, and exact decimal parsing is
+# the dearest part of reading one.
+@functools.lru_cache(maxsize=4096)
+def _amount(milli: bool, quantity: str | int | float) -> int:
     try:
         parsed = parse_quantity(quantity)
     except QuantityError:
         return 0
-    return parsed.milli_value() if name == CPU else parsed.value()
+    return parsed.milli_value() if milli else parsed.value()
 
 
 def resource_list(resources: Any) -> dict[str, int]:

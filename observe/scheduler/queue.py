@@ -140,6 +140,18 @@ class SchedulingQueue:
     def __contains__(self, uid: str) -> bool:
         return self.where(uid) is not None
 
+    def get(self, uid: str) -> QueuedPodInfo | None:
+        for items in (self._active, self._backoff, self._unschedulable, self._gated,
+                      self._in_flight):
+            queued = items.get(uid)
+            if queued is not None:
+                return queued
+        return None
+
+    def has_waiting(self) -> bool:
+        """Whether a cluster event could matter: pods wait for one, or are being tried."""
+        return bool(self._unschedulable or self._in_flight)
+
     # -- back-off ----------------------------------------------------------------------------
 
     def backoff_duration(self, queued: QueuedPodInfo) -> float:

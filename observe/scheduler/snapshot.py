@@ -49,6 +49,9 @@ class Snapshot:
         self.nodes: list[NodeInfo] = []
         self.by_name: dict[str, NodeInfo] = {}
         self.namespace_labels: dict[str, dict[str, str]] = {}
+        # Kept by the cache, so the common case (no such pods anywhere) costs no walk.
+        self.pods_with_affinity = 0
+        self.pods_with_required_anti_affinity = 0
 
     def set_nodes(self, nodes: list[NodeInfo]) -> None:
         self.nodes = zone_round_robin(nodes)
@@ -61,9 +64,13 @@ class Snapshot:
         return len(self.nodes)
 
     def with_pods_with_affinity(self) -> list[NodeInfo]:
+        if not self.pods_with_affinity:
+            return []
         return [n for n in self.nodes if n.pods_with_affinity]
 
     def with_pods_with_required_anti_affinity(self) -> list[NodeInfo]:
+        if not self.pods_with_required_anti_affinity:
+            return []
         return [n for n in self.nodes if n.pods_with_required_anti_affinity]
 
     def labels_of_namespace(self, namespace: str) -> Mapping[str, str]:

@@ -272,7 +272,7 @@ def request(method: str, path: str, query: list[tuple[str, str]] | None = None,
 
 # -- the fuzz tests ------------------------------------------------------------------------------
 
-@budget(300)
+@budget(600)
 @given(rt=types, data=st.data())
 def test_create_almost_valid_objects(world: World, rt: ResourceType, data: st.DataObject):
     """POST a kind's sample grown and broken in a few places (apiVersion/kind usually kept,
@@ -305,7 +305,7 @@ def starting_point(rt: ResourceType, name: str, sub: str | None) -> tuple[dict[s
     return sample(rt, name), model_of(rt)
 
 
-@budget(250)
+@budget(500)
 @given(rt=types, data=st.data())
 def test_replace_with_almost_valid_objects(world: World, rt: ResourceType,
                                            data: st.DataObject):
@@ -324,7 +324,7 @@ def test_replace_with_almost_valid_objects(world: World, rt: ResourceType,
                                   content_type, raw, data.draw(accepts)))
 
 
-@budget(350)
+@budget(700)
 @given(rt=types, data=st.data())
 def test_patch_with_every_patch_type(world: World, rt: ResourceType, data: st.DataObject):
     """PATCH the live object (or a subresource) with merge, strategic merge and JSON patches
@@ -369,7 +369,7 @@ assert PODS is not None
 delete_types = st.one_of(st.just(PODS), types)
 
 
-@budget(150)
+@budget(300)
 @given(rt=delete_types, data=st.data())
 def test_delete_with_random_options(world: World, rt: ResourceType, data: st.DataObject):
     """DELETE a fresh object (some with finalizers, some pods bound to a node so deletion is
@@ -412,7 +412,7 @@ def fresh_pod(world: World, bound: bool) -> str:
     return name
 
 
-@budget(120)
+@budget(250)
 @given(data=st.data())
 def test_bind_and_evict_pods_with_almost_valid_bodies(world: World, data: st.DataObject):
     """POST a Binding or an Eviction, grown and broken a little, to a fresh pod (bound or
@@ -439,7 +439,7 @@ LIST_PARAMS = ("labelSelector", "fieldSelector", "limit", "continue", "resourceV
                "resourceVersionMatch", "includeObject", "pretty", "bogusParam")
 
 
-@budget(200)
+@budget(400)
 @given(rt=types, data=st.data())
 def test_list_and_delete_collection_with_random_queries(world: World, rt: ResourceType,
                                                         data: st.DataObject):
@@ -496,7 +496,7 @@ odd_segments = st.one_of(
 )
 
 
-@budget(200)
+@budget(400)
 @given(data=st.data())
 def test_odd_paths_and_methods(world: World, data: st.DataObject):
     """Any method on paths of odd segments: names with odd characters, too long, unicode,
@@ -552,7 +552,7 @@ def garbage(draw: st.DrawFn) -> bytes:
     return to_json(draw(broken({"metadata": {"name": "x"}, "spec": draw(json_values)})))
 
 
-@budget(200)
+@budget(400)
 @given(rt=types, data=st.data())
 def test_garbage_bodies_under_any_content_type(world: World, rt: ResourceType,
                                                data: st.DataObject):

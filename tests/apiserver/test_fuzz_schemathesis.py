@@ -30,6 +30,9 @@ from tests.apiserver.test_fuzz_invariants import FuzzRequest, FuzzServer, Reply,
 SCALE = float(os.environ.get("OBSERVE_FUZZ_SCALE", "1"))
 EXAMPLES_PER_OPERATION = max(1, int(4 * SCALE))
 TRUE = ("1", "true", "True", True)
+# The coverage phase (every boundary of every parameter) takes minutes over 200 operations;
+# OBSERVE_FUZZ_SCALE above 1 turns it on.
+PHASES = ["examples", "fuzzing", *(["coverage"] if SCALE > 1 else [])]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,7 @@ def load_schema() -> schemathesis.BaseSchema:
     registry (``test_served_document_is_the_one_fuzzed`` checks that)."""
     loaded = schemathesis.openapi.from_dict(openapi_v2(default_registry()))
     loaded.config.update(request_timeout=15)
+    loaded.config.phases.update(phases=PHASES)
     loaded.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         max_examples=EXAMPLES_PER_OPERATION, deterministic=True, database="none")

@@ -18,6 +18,7 @@ from typing import Any
 from observe.api import meta as m
 from observe.api.registry import default_registry
 from observe.client.cache import object_key
+from observe.client.errors import ApiError
 from observe.client.informer import Informer
 
 REGISTRY = default_registry()
@@ -29,6 +30,22 @@ NAMESPACES = REGISTRY.get("", "namespaces")
 CONFIGMAPS = REGISTRY.get("", "configmaps")
 DEPLOYMENTS = REGISTRY.get("apps", "deployments")
 REPLICASETS = REGISTRY.get("apps", "replicasets")
+
+
+def deployment(name: str, replicas: int, image: str = "nginx:1", **spec: object) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": image}]}},
+                     **spec}}
+
+
+def replicaset(name: str, replicas: int, **spec: object) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name, "tier": "web"}},
+                                  "spec": {"containers": [{"name": "c", "image": "busybox"}]}},
+                     **spec}}
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], what: str,
@@ -145,8 +162,6 @@ class FakeKubelet:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, pod: dict[str, Any]) -> None:
-        from observe.client.errors import ApiError
-
         for _ in range(10):  # a conflict means the pod changed meanwhile: try again
             try:
                 await run_pod(self._api, pod)

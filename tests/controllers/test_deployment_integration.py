@@ -16,20 +16,13 @@ from tests.controllers.cluster import (
     REPLICASETS,
     FakeKubelet,
     History,
+    deployment,
     events_for,
     eventually,
     live_pods,
 )
 
 REVISION = "deployment.kubernetes.io/revision"
-
-
-def deployment(name: str, replicas: int, image: str = "nginx:1", **spec: object) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "c", "image": image}]}},
-                     **spec}}
 
 
 async def replicasets(api, ns: str) -> list[dict]:

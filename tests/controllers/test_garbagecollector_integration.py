@@ -11,10 +11,10 @@ from tests.controllers.cluster import (
     DEPLOYMENTS,
     PODS,
     REPLICASETS,
+    deployment,
     eventually,
     live_pods,
 )
-from tests.controllers.test_deployment_integration import deployment
 
 HOLD = "example.com/hold"
 

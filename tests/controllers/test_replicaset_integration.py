@@ -11,16 +11,9 @@ from tests.controllers.cluster import (
     events_for,
     eventually,
     live_pods,
+    replicaset,
     run_pod,
 )
-
-
-def replicaset(name: str, replicas: int, **spec: object) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name, "tier": "web"}},
-                                  "spec": {"containers": [{"name": "c", "image": "busybox"}]}},
-                     **spec}}
 
 
 async def pods_of(api, ns: str, name: str) -> list[dict]:

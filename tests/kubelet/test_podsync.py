@@ -15,7 +15,7 @@ from observe.client.fake import FakeApi
 from observe.kubelet.images import ImageCatalog
 from observe.kubelet.ipam import PodAddresses
 from observe.kubelet.layout import Layout
-from observe.kubelet.podsync import NodeContext, PodSyncer
+from observe.kubelet.podsync import NodeContext, PodSyncer, object_fetcher
 from observe.kubelet.podworkers import DONE
 from observe.kubelet.probes import ProbeManager
 from observe.kubelet.runtime.fake import FakeRuntime
@@ -65,12 +65,9 @@ class Harness:
             layout=layout, runtime=self.runtime,
             images=ImageCatalog(layout.images, python=sys.executable), api=api,
             events=self.events, probes=self.probes,
-            volumes=VolumeManager(layout, self._fetch, {}),
+            volumes=VolumeManager(layout, object_fetcher(api), {}),
             addresses=PodAddresses(layout, "127.20.0.0/16"), lookup=self._lookup,
             services=lambda: [], wall=self.clock, monotonic=self.clock)
-
-    async def _fetch(self, plural, namespace, name):
-        return await self.syncer.fetch(plural, namespace, name)
 
     def _lookup(self, uid):
         return self.pod if self.pod and self.pod["metadata"]["uid"] == uid else None
@@ -153,6 +150,9 @@ async def test_crash_loop_backs_off_10s_then_20s(harness):
     harness.clock.now += 1
     assert await harness.sync() == pytest.approx(19, abs=0.1)
     assert "back-off 20s" in harness.container_status()["state"]["waiting"]["message"]
+    # Only the newest dead instance is kept (upstream's MaxPerPodContainer=1).
+    assert [c.attempt for c in harness.runtime.containers()] == [2]
+    assert len(harness.runtime.removed) == 2
 
 
 async def test_unknown_image_is_err_image_pull_then_image_pull_back_off(harness):

@@ -32,6 +32,7 @@ import psutil
 
 import observe
 from observe.kubelet.layout import Layout
+from observe.kubelet.logs import LogOptions, read_log
 from observe.kubelet.runtime import cgroups
 from observe.kubelet.runtime.procfs import is_alive
 from observe.kubelet.runtime.shim import CONFIG, STATE, write_state
@@ -47,6 +48,7 @@ from observe.kubelet.runtime.types import (
 log = logging.getLogger(__name__)
 
 SHIM_START_TIMEOUT = 30.0
+TAIL_LINES, TAIL_BYTES = 80, 2048
 KILL_WAIT = 10.0
 _POLL = 0.05
 # Where python finds the observe package when the shim runs without site-packages (-S).
@@ -67,6 +69,7 @@ class ProcessRuntime:
         self._states: dict[str, dict[str, Any]] = {}
         self._mtimes: dict[str, float] = {}
         self._seen: dict[str, str] = {}  # id -> state last reported by changed()
+        self._tails: dict[str, str] = {}
         self._nsenter = shutil.which("nsenter")
         # Cgroups of removed containers whose last processes had not yet gone.
         self._doomed_cgroups: list[cgroups.CgroupPaths] = []
@@ -138,6 +141,10 @@ class ProcessRuntime:
         config = self._configs[container_id]
         state = self._states.get(container_id) or {}
         status = state.get("status", UNKNOWN)
+        message = state.get("message") or ""
+        if status == EXITED and not message and state.get("exitCode") and \
+                config.get("terminationMessagePolicy") == "FallbackToLogsOnError":
+            message = self._log_tail(container_id, config["logPath"])
         return ContainerStatus(
             id=container_id, pod_uid=config["podUID"], pod_name=config["podName"],
             pod_namespace=config["podNamespace"], name=config["name"],
@@ -148,8 +155,19 @@ class ProcessRuntime:
             started_at=_seconds(state.get("startedAt")),
             finished_at=_seconds(state.get("finishedAt")),
             exit_code=state.get("exitCode"), reason=state.get("reason") or "",
-            message=state.get("message") or "", pid=state.get("pid"),
+            message=message, pid=state.get("pid"),
             init=bool(config.get("init")))
+
+    def _log_tail(self, container_id: str, path: str) -> str:
+        """The end of a failed container's log: its termination message under
+        ``FallbackToLogsOnError`` (upstream: at most 80 lines and 2 KiB)."""
+        if container_id not in self._tails:
+            try:
+                text = b"".join(read_log(path, LogOptions(tail_lines=TAIL_LINES)))
+            except OSError:
+                text = b""
+            self._tails[container_id] = text[-TAIL_BYTES:].decode("utf-8", "replace")
+        return self._tails[container_id]
 
     # -- the interface -----------------------------------------------------------------------
 
@@ -190,6 +208,7 @@ class ProcessRuntime:
                        for m in config.mounts] if self._namespaces else [],
             "cgroups": paths.to_json() if paths else None,
             "limits": asdict(config.limits),
+            "terminationMessagePolicy": config.termination_message_policy,
         }
         (directory / CONFIG).write_text(json.dumps(record))
         self._configs[container_id] = record
@@ -278,7 +297,7 @@ class ProcessRuntime:
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
         shutil.rmtree(self._dir(container_id), ignore_errors=True)
-        for table in (self._configs, self._states, self._mtimes, self._seen):
+        for table in (self._configs, self._states, self._mtimes, self._seen, self._tails):
             table.pop(container_id, None)
 
     async def exec(self, container_id: str, argv: Sequence[str], timeout: float

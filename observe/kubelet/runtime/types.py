@@ -36,6 +36,7 @@ class ContainerConfig:
     mounts: Sequence[Mount] = ()
     limits: Limits = field(default_factory=Limits)
     init: bool = False
+    termination_message_policy: str = "File"
 
 
 @dataclass(frozen=True)

@@ -51,14 +51,31 @@ class BalancedAllocation:
             state.write(NAME, self.scorer.pod_requests(pod))
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
-        if self._fast:
+        return self.score_all(state, pod, [node])[0]
+
+    def score_all(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        if not self._fast:
+            requests = state.data[NAME]
+            return [self.scorer.score(requests, node) for node in nodes]
+        scores = []
+        pod_cpu, pod_memory = pod.cpu, pod.memory
+        for node in nodes:
             cpu, memory = node.alloc_cpu, node.alloc_memory
             if not cpu or not memory:
-                return MAX_NODE_SCORE  # one fraction or none: no deviation
-            cpu_fraction = min((node.req_cpu + pod.cpu) / cpu, 1.0)
-            memory_fraction = min((node.req_memory + pod.memory) / memory, 1.0)
-            return int((1 - abs((cpu_fraction - memory_fraction) / 2)) * MAX_NODE_SCORE)
-        return self.scorer.score(state.data[NAME], node)
+                scores.append(MAX_NODE_SCORE)  # one fraction or none: no deviation
+                continue
+            # balanced_resource_score for two resources, spelled out: this runs per node.
+            cpu_fraction = (node.req_cpu + pod_cpu) / cpu
+            if cpu_fraction > 1.0:
+                cpu_fraction = 1.0
+            memory_fraction = (node.req_memory + pod_memory) / memory
+            if memory_fraction > 1.0:
+                memory_fraction = 1.0
+            deviation = (cpu_fraction - memory_fraction) / 2
+            if deviation < 0:
+                deviation = -deviation
+            scores.append(int((1 - deviation) * MAX_NODE_SCORE))
+        return scores
 
 
 def new(args: Mapping[str, Any] | None, handle: Any) -> BalancedAllocation:

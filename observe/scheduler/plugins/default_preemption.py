@@ -17,10 +17,12 @@ affinity counts still include the victims during the what-if).
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from observe.client.errors import ClientError
 from observe.scheduler.framework import (
     Code,
     CycleState,
@@ -29,6 +31,7 @@ from observe.scheduler.framework import (
     Handle,
     NodeToStatus,
     Status,
+    error,
 )
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.podinfo import PodInfo
@@ -175,8 +178,11 @@ class DefaultPreemption:
             return None, Status(Code.UNSCHEDULABLE, "preemption: " + fit_error.message,
                                 plugin=NAME)
         best = min(candidates, key=candidate_rank)
-        for victim in best.victims:
-            await self.handle.evict(victim, pod, best.node.name)
+        try:
+            await asyncio.gather(*(self.handle.evict(victim, pod, best.node.name)
+                                   for victim in best.victims))
+        except ClientError as e:
+            return None, error(f"preemption: {e}", NAME)
         return best.node.name, Status(Code.SUCCESS, plugin=NAME)
 
 

@@ -100,20 +100,30 @@ class NodeResourcesFit:
         return status
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
-        if self._fast_least:
+        return self.score_all(state, pod, [node])[0]
+
+    def score_all(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        if not self._fast_least:
+            requests = self.scorer.pod_requests(pod)
+            return [self.scorer.score(requests, node) for node in nodes]
+        scores = []
+        pod_cpu, pod_memory = pod.nonzero_cpu, pod.nonzero_memory
+        for node in nodes:
             total = weights = 0
             capacity = node.alloc_cpu
             if capacity:
-                requested = node.nonzero_cpu + pod.nonzero_cpu
-                total += (capacity - requested) * 100 // capacity if requested <= capacity else 0
-                weights += 1
+                requested = node.nonzero_cpu + pod_cpu
+                if requested <= capacity:
+                    total = (capacity - requested) * 100 // capacity
+                weights = 1
             capacity = node.alloc_memory
             if capacity:
-                requested = node.nonzero_memory + pod.nonzero_memory
-                total += (capacity - requested) * 100 // capacity if requested <= capacity else 0
+                requested = node.nonzero_memory + pod_memory
+                if requested <= capacity:
+                    total += (capacity - requested) * 100 // capacity
                 weights += 1
-            return total // weights if weights else 0
-        return self.scorer.score(self.scorer.pod_requests(pod), node)
+            scores.append(total // weights if weights else 0)
+        return scores
 
     def events_to_register(self) -> list[ClusterEventWithHint]:
         return [

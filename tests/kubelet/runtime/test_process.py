@@ -91,6 +91,17 @@ async def test_exit_code_reason_and_cri_log(runtime, layout):
     assert os.path.realpath(link) == os.path.realpath(done.log_path)
 
 
+async def test_fallback_to_logs_on_error_is_the_termination_message(runtime, layout):
+    script = "for i in $(seq 1 100); do echo line $i; done; exit 2"
+    status = await runtime.start(config(layout, ["sh", "-c", script],
+                                        termination_message_policy="FallbackToLogsOnError"))
+    done = await wait_state(runtime, status.id, "exited")
+    assert done.message.splitlines()[0] == "line 21" and done.message.endswith("line 100\n")
+    quiet = await runtime.start(config(layout, ["sh", "-c", "echo fine"], name="ok",
+                                       termination_message_policy="FallbackToLogsOnError"))
+    assert (await wait_state(runtime, quiet.id, "exited")).message == "", "only on failure"
+
+
 async def test_clean_exit_is_completed(runtime, layout):
     status = await runtime.start(config(layout, ["true"]))
     done = await wait_state(runtime, status.id, "exited")
