@@ -14,8 +14,12 @@ COMPONENTS = {
     "controller-manager": "observe.controllers.main",
     "apiserver": "observe.apiserver.main",
     "node-exporter": "exporters.node.main",
+    "pod-exporter": "exporters.state.main",
     "scheduler": "observe.scheduler.main",
     "shipper": "observe.shipper.main",
+    "prometheus-sd": "observe.monitoring.sd_main",
+    "alertmanager": "observe.monitoring.alertmanager_main",
+    "prometheus": "observe.monitoring.prometheus_main",
 }
 
 

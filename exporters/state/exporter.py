@@ -1,9 +1,12 @@
-"""The state exporter: one informer per kind, each feeding that kind's metrics store.
+"""The state exporter: one informer per kind, caching rendered metrics instead of objects.
 
 Built from a client (anything with ``list`` and ``watch``), the options, and the registry
-that takes its self-metrics. Informers keep their cache when the apiserver goes away and
-list/watch again with back-off on their own, so the last state keeps being served and
-changes show up again once the apiserver is back.
+that takes its self-metrics. Between the informers and the client sit two wrappers
+(:mod:`.listwatch`): one counts lists and watches as ksm does, the other renders each
+object's metrics as it arrives (:mod:`.store`) so the informers cache only those.
+Informers keep their cache when the apiserver goes away and list/watch again with back-off
+on their own, so the last state keeps being served and changes show up again once the
+apiserver is back.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from exporters.state.listwatch import InstrumentedListerWatcher, ListWatchMetrics
+from exporters.state.exposition import Object
+from exporters.state.listwatch import (
+    InstrumentedListerWatcher,
+    ListWatchMetrics,
+    TransformingListerWatcher,
+)
 from exporters.state.metrics import KINDS, KINDS_BY_RESOURCE
 from exporters.state.metrics.kind import MetricOptions
-from exporters.state.store import KindStore
-from observe.api.registry import Registry, default_registry
-from observe.client.informer import ListerWatcher, SharedInformerFactory
+from exporters.state.store import KindRenderer, deleted_stub
+from observe.api.registry import Registry, ResourceType, default_registry
+from observe.client.informer import Informer, ListerWatcher, SharedInformerFactory
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ def sharding_metrics(registry: CollectorRegistry) -> None:
 
 
 class StateExporter:
-    """Informers and metrics stores for the chosen kinds, in ksm's output order."""
+    """Informers and renderers for the chosen kinds, in ksm's output order."""
 
     def __init__(self, client: ListerWatcher, options: StateOptions,
                  telemetry: CollectorRegistry, types: Registry | None = None) -> None:
@@ -54,18 +62,23 @@ class StateExporter:
         types = types or default_registry()
         kinds = sorted({KINDS_BY_RESOURCE[r] for r in options.resources},
                        key=lambda k: k.resource)
-        lister = InstrumentedListerWatcher(
+        self._renderers = {(k.group, k.plural): KindRenderer(k, k.families(options.metric_options))
+                           for k in kinds}
+        counted = InstrumentedListerWatcher(
             client, ListWatchMetrics(telemetry), {(k.group, k.plural): k.go_type for k in kinds})
-        self.factory = SharedInformerFactory(lister)
-        self.stores: list[KindStore] = []
+        self.factory = SharedInformerFactory(TransformingListerWatcher(counted, self._render))
+        self._kinds: list[tuple[KindRenderer, Informer]] = []
         for kind in kinds:
             resource_type = types.get(kind.group, kind.plural)
             if resource_type is None:
                 raise ValueError(f"the API registry has no {kind.plural}.{kind.group}")
-            store = KindStore(kind, kind.families(options.metric_options))
-            self.factory.informer(resource_type).add_handler(store.add, store.update,
-                                                             store.delete)
-            self.stores.append(store)
+            self._kinds.append((self._renderers[(kind.group, kind.plural)],
+                                self.factory.informer(resource_type)))
+
+    def _render(self, resource_type: ResourceType, event_type: str, obj: Object) -> Object:
+        if event_type == "DELETED":
+            return deleted_stub(obj)
+        return self._renderers[(resource_type.group, resource_type.plural)].render(obj)
 
     def start(self) -> None:
         self.factory.start()
@@ -75,10 +88,11 @@ class StateExporter:
 
     def not_ready_reason(self) -> str | None:
         """``None`` once every informer has listed once, else what it still waits for."""
-        waiting = [i.resource_type.plural for i in self.factory.informers if not i.has_synced]
+        waiting = [i.resource_type.plural for _, i in self._kinds if not i.has_synced]
         return f"waiting for the first list of {', '.join(waiting)}" if waiting else None
 
     def chunks(self) -> Iterator[bytes]:
-        """The whole exposition, kind after kind."""
-        for store in self.stores:
-            yield from store.chunks()
+        """The whole exposition, kind after kind, each from its informer's cache as it is
+        when the kind's turn comes."""
+        for renderer, informer in self._kinds:
+            yield from renderer.chunks(informer.list())

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 Object = dict[str, Any]
@@ -61,18 +62,20 @@ def format_value(value: float) -> str:
     """``value`` as Go's ``strconv.FormatFloat(value, 'g', -1, 64)`` spells it: the shortest
     digits that read back exactly, in ``%e`` form (two-digit exponent at least) when the
     decimal exponent is below -4 or at least 6, else in ``%f`` form."""
-    if value == 1:
-        return "1"
-    if value == 0:
-        return "0"
-    if value == -1:
-        return "-1"
+    value = float(value)
+    if value.is_integer() and -1e6 < value < 1e6:
+        return str(int(value))  # the common case, and what %f gives for it
+    return _format_float(value)
+
+
+@lru_cache(maxsize=4096)
+def _format_float(value: float) -> str:
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
     # repr() gives the shortest round-tripping digits, as Go's shortest mode does.
-    sign, digit_tuple, exponent = Decimal(repr(float(value))).normalize().as_tuple()
+    sign, digit_tuple, exponent = Decimal(repr(value)).normalize().as_tuple()
     digits = "".join(map(str, digit_tuple))
     point = len(digits) + int(exponent)  # where the decimal point sits after the digits
     minus = "-" if sign else ""
@@ -88,9 +91,11 @@ def format_value(value: float) -> str:
 
 
 def escape_label_value(value: str) -> str:
-    """Backslash, double quote and newline escaped, as in the text format."""
-    if "\\" in value or '"' in value or "\n" in value:
-        return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    """Backslash, double quote and newline escaped, as in the text format. A NUL byte, which
+    no Kubernetes field should hold, becomes U+FFFD: the metrics store uses NUL as a mark."""
+    if "\\" in value or '"' in value or "\n" in value or "\0" in value:
+        return (value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+                .replace("\0", "\ufffd"))
     return value
 
 
@@ -102,10 +107,23 @@ def render_labels(labels: Iterable[tuple[str, str]]) -> str:
 def render_samples(name: str, identity: str, samples: Iterable[Sample]) -> str:
     """The sample lines of one family for one object; ``identity`` is the object's own
     labels already rendered by :func:`render_labels`."""
+    if identity:
+        return render_after(f"{name}{{{identity}", samples)
     lines = []
     for labels, value in samples:
-        own = render_labels(labels) if labels else ""
-        joined = f"{identity},{own}" if identity and own else identity or own
-        braces = f"{{{joined}}}" if joined else ""
+        braces = f"{{{render_labels(labels)}}}" if labels else ""
         lines.append(f"{name}{braces} {format_value(value)}\n")
+    return "".join(lines)
+
+
+def render_after(opening: str, samples: Iterable[Sample]) -> str:
+    """Sample lines that each start with ``opening``, which is (or stands for) the family
+    name, ``{`` and non-empty identity labels: ``<opening>,own="labels"} value``."""
+    lines = []
+    for labels, value in samples:
+        if labels:
+            own = ",".join([f'{k}="{escape_label_value(v)}"' for k, v in labels])
+            lines.append(f"{opening},{own}}} {format_value(value)}\n")
+        else:
+            lines.append(f"{opening}}} {format_value(value)}\n")
     return "".join(lines)

@@ -1,5 +1,7 @@
-"""The list/watch seam between the informers and the REST client, counted the way
-kube-state-metrics counts it.
+"""Wrappers of the list/watch seam between the informers and the REST client.
+
+:class:`TransformingListerWatcher` hands the informer a transformed copy of every object
+(client-go's informer transform): the state exporter caches rendered metrics, not objects.
 
 :class:`InstrumentedListerWatcher` wraps anything with the client's ``list`` and ``watch``
 (:class:`observe.client.informer.ListerWatcher`) and feeds ksm's self-metrics
@@ -14,7 +16,7 @@ work unchanged.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
@@ -24,6 +26,12 @@ from observe.client.errors import ClientError
 from observe.client.informer import ListerWatcher
 
 SUCCESS, ERROR = "success", "error"
+# The event type a transform sees for objects that come from a list.
+LISTED = "LISTED"
+# Watch events whose object is not one of the collection's objects.
+_NOT_OBJECTS = ("BOOKMARK", "ERROR")
+
+Transform = Callable[[ResourceType, str, dict[str, Any]], dict[str, Any]]
 
 
 class ListWatchMetrics:
@@ -77,3 +85,27 @@ class InstrumentedListerWatcher:
         if not started:
             # Established and ended quietly (the server's timeout): still a good watch.
             self._metrics.watches.labels(result=SUCCESS, resource=resource).inc()
+
+
+class TransformingListerWatcher:
+    """``list``/``watch`` of ``inner`` with every object replaced by
+    ``transform(resource_type, event_type, obj)`` (``LISTED`` for list items); bookmarks and
+    error events pass untouched."""
+
+    def __init__(self, inner: ListerWatcher, transform: Transform) -> None:
+        self._inner = inner
+        self._transform = transform
+
+    async def list(self, resource_type: ResourceType, **options: Any) -> dict[str, Any]:
+        answer = await self._inner.list(resource_type, **options)
+        items = answer.get("items") or []
+        answer["items"] = [self._transform(resource_type, LISTED, obj) for obj in items]
+        return answer
+
+    async def watch(self, resource_type: ResourceType, **options: Any
+                    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        async with contextlib.aclosing(self._inner.watch(resource_type, **options)) as stream:
+            async for event_type, obj in stream:
+                if event_type not in _NOT_OBJECTS:
+                    obj = self._transform(resource_type, event_type, obj)
+                yield event_type, obj

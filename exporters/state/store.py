@@ -1,10 +1,18 @@
 """kube-state-metrics' metrics store: each object's metrics rendered once, when it changes.
 
-A :class:`KindStore` is fed by one informer's handlers (add, update, delete) and keeps, per
-object, one block of exposition text per family. A scrape then only concatenates blocks:
-for each family its header, then that family's block of every object, so series of one
+Like ksm, the exporter keeps no Kubernetes objects: as objects arrive from a list or a watch,
+:meth:`KindRenderer.render` turns each into a :class:`RenderedObject`, a dict holding only
+what an informer's cache needs (``metadata.name``, ``namespace``, ``resourceVersion``) plus,
+outside the dict, one block of exposition text per family. The informer's cache of those
+*is* the metrics store; a scrape (:meth:`KindRenderer.chunks`) only concatenates blocks: for
+each family its header, then that family's block of every object, so the series of one
 family stay together as the text format wants. The header of a family is written whenever
 the kind has at least one object, even if no object has a series in it, as ksm does.
+
+To keep 30,000 pods' worth of text small, every line of a block starts with a NUL byte
+standing for the family name, ``{`` and the object's identity labels
+(``kube_pod_info{namespace="…",pod="…",uid="…"``), which the scrape fills in; label values
+never contain NUL (:func:`~exporters.state.exposition.escape_label_value`).
 
 A family whose generator fails on some odd object loses that object's series (logged once
 per family); the other families, objects and kinds are unaffected.
@@ -13,33 +21,47 @@ per family); the other families, objects and kinds are unaffected.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from exporters.state.exposition import FamilyGenerator, Object, render_labels, render_samples
+from exporters.state.exposition import FamilyGenerator, Object, render_after, render_labels
 from exporters.state.metrics.kind import Kind
 from observe.client.cache import object_key
 
 log = logging.getLogger(__name__)
 
-Blocks = tuple[bytes, ...]
+LINE_MARK = "\0"
+_MARK = LINE_MARK.encode()
+_NO_BLOCKS: tuple[bytes, ...] = ()
 
 
-class KindStore:
-    """The rendered metrics of every object of one kind."""
+class RenderedObject(dict):
+    """What the informer caches in place of an object: its identifying metadata (so the
+    cache can key it and notice changes) and, as attributes, its rendered metrics."""
+
+    __slots__ = ("blocks", "identity")
+
+    def __init__(self, obj: Object, identity: bytes, blocks: tuple[bytes, ...]) -> None:
+        meta = obj.get("metadata") or {}
+        super().__init__({key: obj[key] for key in ("apiVersion", "kind") if key in obj})
+        self["metadata"] = {key: meta[key] for key in ("name", "namespace", "resourceVersion")
+                            if key in meta}
+        self.identity = identity
+        self.blocks = blocks
+
+
+class KindRenderer:
+    """Renders one kind's objects and writes the exposition of a set of them."""
 
     def __init__(self, kind: Kind, families: Sequence[FamilyGenerator]) -> None:
         self.kind = kind
         self.families = tuple(families)
         self.headers = tuple(f.header.encode() for f in self.families)
-        self._blocks: dict[str, Blocks] = {}
+        self._openings = tuple(f"{f.name}{{".encode() for f in self.families)
         self._failed: set[str] = set()
 
-    def __len__(self) -> int:
-        return len(self._blocks)
-
-    def render(self, obj: Object) -> Blocks:
-        """One block per family for ``obj`` (``b""`` where it has no series)."""
-        identity = render_labels(self.kind.identity(obj))
+    def render(self, obj: Object) -> RenderedObject:
+        """``obj`` reduced to its metadata and its blocks (``b""`` where a family has no
+        series for it)."""
         blocks = []
         for family in self.families:
             try:
@@ -50,32 +72,29 @@ class KindStore:
                     log.exception("%s: cannot compute %s for %s; leaving its series out",
                                   self.kind.resource, family.name, object_key(obj))
                 samples = ()
-            blocks.append(render_samples(family.name, identity, samples).encode()
-                          if samples else b"")
-        return tuple(blocks)
+            blocks.append(render_after(LINE_MARK, samples).encode() if samples else b"")
+        identity = render_labels(self.kind.identity(obj)).encode()
+        return RenderedObject(obj, identity, tuple(blocks))
 
-    # Informer handlers.
-
-    def add(self, obj: Object) -> None:
-        self._blocks[object_key(obj)] = self.render(obj)
-
-    def update(self, old: Object, new: Object) -> None:
-        self.add(new)
-
-    def delete(self, obj: Object) -> None:
-        self._blocks.pop(object_key(obj), None)
-
-    def chunks(self) -> Iterator[bytes]:
-        """The kind's exposition, one chunk per header and per family body.
-
-        The set of objects is taken when iteration starts, so a scrape that interleaves with
-        informer events still shows each object in every family or in none.
-        """
-        objects = list(self._blocks.values())
-        if not objects:
+    def chunks(self, objects: Iterable[Object]) -> Iterator[bytes]:
+        """The exposition of ``objects`` (as cached), one chunk per header and per family
+        body; objects not rendered by :meth:`render` are skipped."""
+        rendered = [o for o in objects if isinstance(o, RenderedObject) and o.blocks]
+        if not rendered:
             return
         for index, header in enumerate(self.headers):
             yield header
-            body = b"".join([blocks[index] for blocks in objects])
+            opening = self._openings[index]
+            body = b"".join([block.replace(_MARK, opening + o.identity) for o in rendered
+                             if (block := o.blocks[index])])
             if body:
                 yield body
+
+    def text(self, obj: Object) -> str:
+        """One object's exposition, headers included (for tests and debugging)."""
+        return b"".join(self.chunks([self.render(obj)])).decode()
+
+
+def deleted_stub(obj: Object) -> RenderedObject:
+    """A deleted object needs no metrics, only the key the cache removes it by."""
+    return RenderedObject(obj, b"", _NO_BLOCKS)

@@ -34,6 +34,8 @@ from observe.controllers.taints import desired_taints, eviction_delay, no_execut
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 EVICTION_REASON = "TaintManagerEviction"
+# Upstream runs taint eviction as its own controller, and its events say so.
+EVICTION_COMPONENT = "taint-eviction-controller"
 
 
 class NodeLifecycleController(Controller):
@@ -154,15 +156,16 @@ class NodeLifecycleController(Controller):
         if delay is None:
             if key in self._pending_evictions:
                 self._pending_evictions.discard(key)
-                self.recorder.event(pod, NORMAL, EVICTION_REASON,
-                                    f"Cancelling deletion of Pod {key}")
+                self.ctx.recorder(EVICTION_COMPONENT).event(
+                    pod, NORMAL, EVICTION_REASON, f"Cancelling deletion of Pod {key}")
             return
         if delay > 0:
             self._pending_evictions.add(key)
             self.evictions.add_after(key, delay)
             return
         self._pending_evictions.discard(key)
-        self.recorder.event(pod, NORMAL, EVICTION_REASON, f"Marking for deletion Pod {key}")
+        self.ctx.recorder(EVICTION_COMPONENT).event(pod, NORMAL, EVICTION_REASON,
+                                                    f"Marking for deletion Pod {key}")
         await self._evict(pod)
 
     async def _evict(self, pod: Object) -> None:

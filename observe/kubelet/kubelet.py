@@ -181,6 +181,8 @@ class Kubelet:
                 await syncer.close()
                 await factory.shutdown()
                 await self.server.stop()
+                if driver is not None:
+                    driver.release()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(recorder.flush(), 5)
 

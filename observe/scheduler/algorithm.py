@@ -109,7 +109,8 @@ class Algorithm:
             return [], diagnosis
         if pod.nominated_node_name:
             nominated = snapshot.get(pod.nominated_node_name)
-            if nominated is not None and framework.run_filters(state, pod, nominated) is None:
+            if nominated is not None and framework.run_filters_with_nominated(
+                    state, pod, nominated) is None:
                 return [nominated], diagnosis
         nodes = all_nodes
         if pre_result is not None and pre_result.node_names is not None:
@@ -137,20 +138,30 @@ class Algorithm:
             return ordered[:wanted]
         feasible: list[NodeInfo] = []
         statuses = diagnosis.node_to_status.statuses
+        nominated = self.framework.nominator
+        with_nominated = self.framework.run_filters_with_nominated
         for node in ordered:
-            for name, check in filters:
-                status = check(state, pod, node)
-                if status is not None:
-                    if status.code == Code.ERROR:
-                        return status.with_plugin(name)
-                    statuses[node.name] = status
-                    if status.code == Code.PENDING:
-                        diagnosis.pending_plugins.add(name)
-                    else:
-                        diagnosis.unschedulable_plugins.add(name)
-                    break
+            rejected = None
+            if nominated:
+                rejected = with_nominated(state, pod, node)
             else:
+                # run_filters() inlined: this loop is the hottest code of the scheduler.
+                for name, check in filters:
+                    status = check(state, pod, node)
+                    if status is not None:
+                        rejected = name, status
+                        break
+            if rejected is None:
                 feasible.append(node)
                 if len(feasible) >= wanted:
                     break
+                continue
+            name, status = rejected
+            if status.code == Code.ERROR:
+                return status.with_plugin(name)
+            statuses[node.name] = status
+            if status.code == Code.PENDING:
+                diagnosis.pending_plugins.add(name)
+            else:
+                diagnosis.unschedulable_plugins.add(name)
         return feasible

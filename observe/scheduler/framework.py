@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from observe.api.selectors import NOTHING, LabelSelector
 from observe.scheduler.clusterevents import ClusterEventWithHint
 from observe.scheduler.nodeinfo import NodeInfo
+from observe.scheduler.nominator import Nominator
 from observe.scheduler.podinfo import DEFAULT_SCHEDULER_NAME, PodInfo
 from observe.scheduler.snapshot import Snapshot
 
@@ -280,10 +281,11 @@ class Framework:
     """The plugins of one profile, grouped by extension point."""
 
     def __init__(self, profile: Profile, registry: Mapping[str, PluginFactory],
-                 handle: Handle) -> None:
+                 handle: Handle, nominator: Nominator | None = None) -> None:
         self.profile = profile
         self.profile_name = profile.scheduler_name
         self.handle = handle
+        self.nominator = nominator or Nominator()
         handle.framework = self
         self.plugins: dict[str, Any] = {}
         self.weights: dict[str, int] = {}
@@ -365,6 +367,17 @@ class Framework:
             if status is not None:
                 return name, status
         return None
+
+    def run_filters_with_nominated(self, state: CycleState, pod: PodInfo, node: NodeInfo
+                                   ) -> tuple[str, Status] | None:
+        """:meth:`run_filters` as if the pods nominated to ``node`` that are at least as
+        important as ``pod`` were already there, then as it is: both must pass."""
+        planned = self.nominator.with_nominated(pod, node)
+        if planned is not None:
+            rejected = self.run_filters(state, pod, planned)
+            if rejected is not None:
+                return rejected
+        return self.run_filters(state, pod, node)
 
     async def run_post_filter(self, state: CycleState, pod: PodInfo, statuses: NodeToStatus
                               ) -> tuple[str | None, Status | None]:

@@ -53,6 +53,10 @@ class ShipperConfig:
     """Memory budget: record bytes read but not yet acknowledged."""
     concurrency: int = 2
     """Bulk requests in flight at once."""
+    retry_initial: float = 0.5
+    """Seconds before the first retry; doubles per attempt (with jitter) ..."""
+    retry_max: float = 30.0
+    """... up to this many seconds between attempts (retries never stop)."""
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     read_bytes_per_round: int = 1024 * 1024

@@ -75,6 +75,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--batch-records", type=int, default=1000)
     parser.add_argument("--poll-interval", type=float, default=0.2)
     parser.add_argument("--scan-interval", type=float, default=1.0)
+    parser.add_argument("--retry-max", type=float, default=30.0,
+                        help="longest wait in seconds between two sends of a failed batch")
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help="health and metrics port (0: any free one)")
@@ -94,7 +96,8 @@ def config_from(args: argparse.Namespace) -> ShipperConfig:
         multiline=tuple(p for p in args.multiline.split(",") if p),
         multiline_start=args.multiline_start, multiline_continue=args.multiline_continue,
         max_inflight_bytes=args.max_inflight_bytes, batch_records=args.batch_records,
-        poll_interval=args.poll_interval, scan_interval=args.scan_interval)
+        poll_interval=args.poll_interval, scan_interval=args.scan_interval,
+        retry_max=args.retry_max)
 
 
 def build_output(args: argparse.Namespace) -> Output:

@@ -19,7 +19,7 @@ from pathlib import Path
 from observe.shipper.checkpoints import Checkpoints
 from observe.shipper.config import ShipperConfig
 from observe.shipper.deadletter import DeadLetters, FileDeadLetters, IndexDeadLetters
-from observe.shipper.delivery import Delivery
+from observe.shipper.delivery import Backoff, Delivery
 from observe.shipper.fields import (
     TAG_METADATA_MISSING,
     document,
@@ -82,7 +82,9 @@ class Shipper:
                                  batch_bytes=config.batch_bytes,
                                  flush_interval=config.flush_interval,
                                  max_inflight_bytes=config.max_inflight_bytes,
-                                 concurrency=config.concurrency, clock=clock)
+                                 concurrency=config.concurrency,
+                                 backoff=Backoff(config.retry_initial, config.retry_max),
+                                 clock=clock)
         self._custom_rule: Rule | None = None
         if config.multiline_start and config.multiline_continue:
             self._custom_rule = RegexRule(config.multiline_start, config.multiline_continue)

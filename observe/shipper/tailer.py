@@ -147,7 +147,23 @@ class Tailer:
             state = self._consider(path, key, signature, now)
             if state is not None:
                 opened.append(state)
+        self._verify_heads(now)
         return opened
+
+    def _verify_heads(self, now: float) -> None:
+        """A file truncated and written again past the old offset between two looks has
+        its size back, but not its first line: compare fingerprints."""
+        for state in list(self.files.values()):
+            source = state.source
+            if source is None or source.compressed or state.finishing:
+                continue
+            try:
+                same = fingerprint(source.head()) == state.fingerprint
+            except OSError:
+                continue
+            if not same:
+                log.info("%s was truncated and rewritten", state.path)
+                self._detach(state, now)
 
     def _consider(self, path: str, key: tuple[int, int], signature: tuple[int, int],
                   now: float) -> FileState | None:

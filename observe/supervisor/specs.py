@@ -13,9 +13,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from observe.monitoring import binaries
 from observe.supervisor.layout import ClusterLayout
 
 APISERVER = "apiserver"
+PROMETHEUS, ALERTMANAGER, SD = "prometheus", "alertmanager", "prometheus-sd"
 # Node pod networks are 127.<64+i>.0.0/16 (see ARCHITECTURE.md "Pod network").
 FIRST_POD_OCTET = 64
 MAX_NODES = 255 - FIRST_POD_OCTET + 1
@@ -117,11 +119,33 @@ def _kubelets(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]
     return specs
 
 
+def _monitoring(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+    """Prometheus, its target discovery and Alertmanager (:mod:`observe.monitoring`); left
+    out when Debian's programs are not installed."""
+    if not all(binaries.find(t) for t in (binaries.PROMETHEUS, binaries.ALERTMANAGER)):
+        return []
+    host, data_dir = options.host, options.layout.data_dir
+    sd_port, am_port, prom_port = (port_for(n) for n in (SD, ALERTMANAGER, PROMETHEUS))
+    sd = _observe(options, SD, "--kubeconfig", options.layout.kubeconfig,
+                  "--data-dir", data_dir, "--host", host, "--port", sd_port)
+    alertmanager = _observe(options, ALERTMANAGER, "--data-dir", data_dir / ALERTMANAGER,
+                            "--host", host, "--port", am_port)
+    prometheus = _observe(options, PROMETHEUS, "--data-dir", data_dir / PROMETHEUS,
+                          "--host", host, "--port", prom_port,
+                          "--sd-url", f"http://{host}:{sd_port}",
+                          "--alertmanager", f"{host}:{am_port}")
+    return [ComponentSpec(SD, sd, host, sd_port, depends_on=(APISERVER,)),
+            ComponentSpec(ALERTMANAGER, alertmanager, host, am_port, health_path="/-/ready"),
+            ComponentSpec(PROMETHEUS, prometheus, host, prom_port, health_path="/-/ready",
+                          depends_on=(SD, ALERTMANAGER))]
+
+
 COMPONENT_KINDS: tuple[tuple[str, KindBuilder], ...] = (
     (APISERVER, _apiserver),
     ("scheduler", _client_of_apiserver("scheduler")),
     ("controller-manager", _client_of_apiserver("controller-manager")),
     ("kubelet", _kubelets),
+    (PROMETHEUS, _monitoring),
 )
 """``(observe command, builder)`` for every kind of component, in start order."""
 

@@ -9,7 +9,7 @@ import copy
 import pytest
 
 from observe.client.informer import Informer
-from observe.controllers.podtemplate import HASH_LABEL
+from observe.controllers.podtemplate import HASH_LABEL, template_hash
 from tests.controllers.cluster import (
     DEPLOYMENTS,
     PODS,
@@ -264,3 +264,18 @@ async def test_a_rollout_that_stalls_exceeds_its_progress_deadline(api, ns, cont
     assert cond["status"] == "False"
     assert cond["message"].startswith('ReplicaSet "web-') and \
         cond["message"].endswith('" has timed out progressing.')
+
+
+async def test_a_name_collision_bumps_the_collision_count(api, ns, controllers, kubelet):
+    d = deployment("web", 1)
+    squatter_name = f"web-{template_hash(d['spec']['template'])}"
+    squatter = deployment("squatter", 0)
+    squatter["kind"], squatter["metadata"]["name"] = "ReplicaSet", squatter_name
+    await api.create(REPLICASETS, squatter, namespace=ns)
+    await controllers("replicaset", "deployment")
+    await api.create(DEPLOYMENTS, d, namespace=ns)
+    done = await eventually(lambda: complete(api, ns, "web", 1), "the rollout")
+    assert done["status"]["collisionCount"] == 1
+    owned = [r for r in await replicasets(api, ns) if r["metadata"].get("ownerReferences")]
+    assert [r["metadata"]["name"] for r in owned] == \
+        [f"web-{template_hash(d['spec']['template'], 1)}"]

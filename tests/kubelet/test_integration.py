@@ -65,6 +65,16 @@ def events_for(api, namespace, name):
             if e["involvedObject"]["name"] == name]
 
 
+def wait_events(api, namespace, name, *wanted):
+    """The pod's events once every ``wanted`` one (a (reason, message) pair, or a predicate
+    over the list) is there: the kubelet writes events in the background."""
+    def check():
+        seen = events_for(api, namespace, name)
+        return all(w(seen) if callable(w) else w in seen for w in wanted) and seen
+
+    return wait_until(check, what=f"events {wanted} of {name}")
+
+
 def wait_running(api, namespace, name, timeout=30):
     return wait_until(lambda: "running" in container_status(api, namespace, name).get(
         "state", {}), timeout, what=f"pod {name} running")
@@ -162,7 +172,14 @@ def test_killed_container_restarts_and_previous_logs(kubelet, api, namespace, bi
     assert previous == "generation\n"
 
 
-@pytest.mark.skipif(cgroups.detect("probe-writable") is None,
+def cgroups_writable() -> bool:
+    driver = cgroups.detect(f"probe-{os.getpid()}")
+    if driver is not None:
+        driver.release()
+    return driver is not None
+
+
+@pytest.mark.skipif(not cgroups_writable(),
                     reason="cgroups are not writable here: no memory limit to exceed")
 def test_container_beyond_its_memory_limit_is_oom_killed(kubelet, api, namespace):
     hog = {"name": "hog", "image": "python:3.12", "imagePullPolicy": "IfNotPresent",
@@ -188,11 +205,10 @@ def test_unknown_image_is_err_image_pull_then_image_pull_back_off(kubelet, api, 
 
     waiting = wait_until(back_off, interval=0.02, what="ImagePullBackOff")
     assert waiting["message"] == 'Back-off pulling image "no-such-image:9"'
-    seen = events_for(api, namespace, "ghost")
-    assert ("Failed", "Error: ErrImagePull") in seen
-    assert ("BackOff", 'Back-off pulling image "no-such-image:9"') in seen
-    assert any(r == "Failed" and m.startswith('Failed to pull image "no-such-image:9"')
-               for r, m in seen)
+    wait_events(api, namespace, "ghost", ("Failed", "Error: ErrImagePull"),
+                ("BackOff", 'Back-off pulling image "no-such-image:9"'),
+                lambda seen: any(r == "Failed" and m.startswith(
+                    'Failed to pull image "no-such-image:9"') for r, m in seen))
     assert get_pod(api, namespace, "ghost")["status"]["phase"] == "Pending"
 
 
@@ -217,8 +233,8 @@ def test_exit_1_is_crash_loop_back_off_with_growing_delay(kubelet, api, namespac
     assert messages[:2] == [
         f"back-off 10s restarting failed container=app pod=crasher_{namespace}({uid})",
         f"back-off 20s restarting failed container=app pod=crasher_{namespace}({uid})"]
-    assert ("BackOff", f"Back-off restarting failed container app in pod "
-                       f"crasher_{namespace}({uid})") in events_for(api, namespace, "crasher")
+    wait_events(api, namespace, "crasher", ("BackOff", f"Back-off restarting failed container "
+                                                       f"app in pod crasher_{namespace}({uid})"))
 
 
 def test_missing_config_map_is_create_container_config_error(kubelet, api, namespace):
@@ -231,8 +247,7 @@ def test_missing_config_map_is_create_container_config_error(kubelet, api, names
         container_status(api, namespace, "painter")["state"]["waiting"],
         what="CreateContainerConfigError")
     assert waiting["message"] == 'configmap "palette" not found'
-    assert ("Failed", 'Error: configmap "palette" not found') in \
-        events_for(api, namespace, "painter")
+    wait_events(api, namespace, "painter", ("Failed", 'Error: configmap "palette" not found'))
     api.create(CONFIGMAPS, {"metadata": {"name": "palette"}, "data": {"colour": "teal"}},
                namespace=namespace)
     wait_running(api, namespace, "painter", timeout=30)
@@ -240,15 +255,18 @@ def test_missing_config_map_is_create_container_config_error(kubelet, api, names
 
 @pytest.mark.skipif(not namespaces.supported(), reason="mount/UTS namespaces need root")
 @needs_kubectl
-def test_hostname_is_the_pod_name_and_volumes_are_mounted(kubelet, api, namespace):
+def test_hostname_is_the_pod_name_and_volumes_are_mounted(kubelet, api, namespace,
+                                                          tmp_path):
     api.create(CONFIGMAPS, {"metadata": {"name": "settings"}, "data": {"mode": "fast"}},
                namespace=namespace)
-    script = ("hostname; cat /etc/observe-settings/mode; echo; echo shared > /scratch/x; "
-              "cat /scratch/x; echo pod=$MY_POD ip=$POD_IP; sleep 3600")
+    # Mount points are created on the host's filesystem: keep them somewhere disposable.
+    settings, scratch = tmp_path / "etc" / "settings", tmp_path / "scratch"
+    script = (f"hostname; cat {settings}/mode; echo; echo shared > {scratch}/x; "
+              f"cat {scratch}/x; echo pod=$MY_POD ip=$POD_IP; sleep 3600")
     container = busybox(script, env=[{"name": "MY_POD", "valueFrom": {"fieldRef": {
         "fieldPath": "metadata.name"}}}], volumeMounts=[
-        {"name": "settings", "mountPath": "/etc/observe-settings"},
-        {"name": "scratch", "mountPath": "/scratch"}])
+        {"name": "settings", "mountPath": str(settings)},
+        {"name": "scratch", "mountPath": str(scratch)}])
     api.create(PODS, make_pod(kubelet, "mounted", [container], volumes=[
         {"name": "settings", "configMap": {"name": "settings"}},
         {"name": "scratch", "emptyDir": {}}]), namespace=namespace)
@@ -257,7 +275,7 @@ def test_hostname_is_the_pod_name_and_volumes_are_mounted(kubelet, api, namespac
     out = wait_until(lambda: (o := kubectl(kubelet.apiserver, namespace, "logs", "mounted"))
                      .count("\n") >= 4 and o, what="four lines")
     assert out.splitlines() == ["mounted", "fast", "shared", f"pod=mounted ip={ip}"]
-    assert not os.path.exists("/scratch/x"), "the volume is mounted only inside the pod"
+    assert not (scratch / "x").exists(), "the volume is mounted only inside the pod"
 
 
 @needs_kubectl
@@ -277,7 +295,7 @@ def test_deletion_runs_pre_stop_then_sigterm_then_deletes(kubelet, api, namespac
         get_pod(api, namespace, "graceful")
     assert gone.value.code == 404
     assert (out / "trail").read_text().splitlines() == ["started", "pre-stop", "sigterm"]
-    assert ("Killing", "Stopping container app") in events_for(api, namespace, "graceful")
+    wait_events(api, namespace, "graceful", ("Killing", "Stopping container app"))
     wait_until(lambda: not list((kubelet.root / "pods").glob(f"{namespace}_graceful_*")),
                what="the pod's logs removed")
 
@@ -328,8 +346,8 @@ def test_readiness_probe_gates_ready(kubelet, api, namespace):
         assert conditions["Ready"] == "True"
     finally:
         os.unlink(marker)
-    assert any(r == "Unhealthy" and m.startswith("Readiness probe failed: ")
-               for r, m in events_for(api, namespace, "gated"))
+    wait_events(api, namespace, "gated", lambda seen: any(
+        r == "Unhealthy" and m.startswith("Readiness probe failed: ") for r, m in seen))
 
 
 def test_liveness_failure_restarts_the_container(kubelet, api, namespace):
@@ -339,9 +357,9 @@ def test_liveness_failure_restarts_the_container(kubelet, api, namespace):
                namespace=namespace)
     wait_until(lambda: container_status(api, namespace, "sick").get("restartCount", 0) >= 1,
                what="a restart after failed liveness probes")
-    seen = events_for(api, namespace, "sick")
-    assert ("Killing", "Container app failed liveness probe, will be restarted") in seen
-    assert ("Unhealthy", "Liveness probe failed: ") in seen
+    wait_events(api, namespace, "sick",
+                ("Killing", "Container app failed liveness probe, will be restarted"),
+                ("Unhealthy", "Liveness probe failed: "))
 
 
 def test_python_image_runs_the_hosts_python(kubelet, api, namespace):

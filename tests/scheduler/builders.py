@@ -108,3 +108,32 @@ def run_filter(plugin: Any, p: PodInfo, n: NodeInfo,
 
 def reasons(status: Status | None) -> tuple[str, ...]:
     return () if status is None else status.reasons
+
+
+def filter_all(fw: Framework, p: PodInfo) -> dict[str, tuple[str, ...]]:
+    """Each node's rejection reasons (``()``: passes) after the framework's pre_filter."""
+    state = CycleState()
+    _, status, _ = fw.run_pre_filter(state, p)
+    nodes = fw.handle.snapshot.nodes
+    if status is not None:
+        return {n.name: status.reasons for n in nodes}
+    out = {}
+    for n in nodes:
+        rejected = fw.run_filters(state, p, n)
+        out[n.name] = () if rejected is None else rejected[1].reasons
+    return out
+
+
+def scores_of(fw: Framework, p: PodInfo, names: list[str] | None = None) -> dict[str, int]:
+    """The normalised score of the framework's single scoring plugin for each node (all
+    nodes, or ``names``), after pre_filter and pre_score; {} if the plugin skipped."""
+    state = CycleState()
+    fw.run_pre_filter(state, p)
+    snapshot = fw.handle.snapshot
+    nodes = snapshot.nodes if names is None else [snapshot.get(n) for n in names]
+    assert fw.run_pre_score(state, p, nodes) is None
+    per_plugin = fw.plugin_scores(state, p, nodes)
+    if not per_plugin:
+        return {}
+    [scores] = per_plugin.values()
+    return {n.name: s for n, s in zip(nodes, scores, strict=True)}

@@ -40,7 +40,7 @@ def test_counts_actual_requests_of_placed_pods() -> None:
     ([3, 1], [4, 4], 75),
     ([8, 0], [4, 4], 50),  # fractions above 1 count as 1
     ([1, 5], [0, 10], 100),  # a resource the node lacks is left out
-    ([1, 2, 3], [4, 4, 4], 83),  # three resources: population standard deviation
+    ([1, 2, 3], [4, 4, 4], 79),  # three: population std sqrt(0.125/3)
 ])
 def test_balanced_resource_score(requested: list[int], allocatable: list[int],
                                  want: int) -> None:

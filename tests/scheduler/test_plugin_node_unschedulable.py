@@ -31,7 +31,7 @@ def test_filter(name: str, p: PodInfo, n: NodeInfo, want: tuple[str, ...]) -> No
 
 
 def test_hint_waits_for_uncordon() -> None:
-    [(interest, hint)] = NodeUnschedulable().events_to_register()
+    [(_, hint)] = NodeUnschedulable().events_to_register()
     assert hint is not None
     p = pod_info()
     assert not hint(p, None, NodeInfo(node(unschedulable=True)))

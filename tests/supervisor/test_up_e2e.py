@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from observe.__main__ import COMPONENTS
+from observe.monitoring import binaries
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,9 @@ def expected_components() -> set[str]:
     names = {"apiserver"} | {c for c in ("scheduler", "controller-manager") if c in COMPONENTS}
     if "kubelet" in COMPONENTS:
         names |= {f"kubelet-{n}" for n in NODES}
+    if "prometheus" in COMPONENTS and all(
+            binaries.find(t) for t in (binaries.PROMETHEUS, binaries.ALERTMANAGER)):
+        names |= {"prometheus-sd", "alertmanager", "prometheus"}
     return names
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from dataclasses import dataclass
 
 V1_CONTROLLERS = ("memory", "cpu", "cpuacct", "pids")
@@ -151,6 +152,24 @@ class CgroupDriver:
             with contextlib.suppress(OSError):
                 os.rmdir(os.path.dirname(path))
         return removed
+
+    def release(self, attempts: int = 10) -> None:
+        """Remove the node's own directories if no pod is left in them (at shutdown).
+        The kernel may still be retiring a just-removed child, hence a few attempts."""
+        left = [b for b in self.bases.values()
+                if os.path.isdir(b) and not any(e.is_dir() for e in os.scandir(b))]
+        for _ in range(attempts):
+            for base in list(left):
+                try:
+                    os.rmdir(base)
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    continue
+                left.remove(base)
+            if not left:
+                return
+            time.sleep(0.05)
 
     def pod_dirs(self) -> list[str]:
         return sorted({name for base in self.bases.values() if os.path.isdir(base)

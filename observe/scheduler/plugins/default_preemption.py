@@ -148,7 +148,7 @@ class DefaultPreemption:
         framework = self.handle.framework
 
         def passes(node: NodeInfo) -> Status | None:
-            rejected = framework.run_filters(state, pod, node)
+            rejected = framework.run_filters_with_nominated(state, pod, node)
             return None if rejected is None else rejected[1]
 
         wanted = num_candidates(len(potential))

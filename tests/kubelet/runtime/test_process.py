@@ -221,6 +221,13 @@ DRIVER = cgroups.detect(f"test-{uuid.uuid4().hex[:6]}")
 needs_cgroups = pytest.mark.skipif(DRIVER is None, reason="no writable cgroup hierarchy")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def release_cgroups():
+    yield
+    if DRIVER is not None:
+        DRIVER.release()
+
+
 @needs_cgroups
 async def test_memory_limit_oom_kills_and_cpu_quota(layout):
     rt = make_runtime(layout, driver=DRIVER)
