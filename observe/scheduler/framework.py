@@ -381,7 +381,8 @@ class Framework:
 
     async def run_post_filter(self, state: CycleState, pod: PodInfo, statuses: NodeToStatus
                               ) -> tuple[str | None, Status | None]:
-        """Preemption: the nominated node if a plugin made room, and its message."""
+        """Preemption: the node nominated for the pod if a plugin made room there ("" to
+        clear an earlier nomination, None to keep it), and the outcome."""
         last: Status | None = None
         for name, plugin in self.post_filter_plugins:
             nominated, status = await plugin.post_filter(state, pod, statuses)

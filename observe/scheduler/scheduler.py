@@ -70,7 +70,7 @@ def scheduled_condition_patch(pod: dict[str, Any], reason: str, message: str,
     status = pod.get("status") or {}
     current = next((c for c in status.get("conditions") or []
                     if isinstance(c, dict) and c.get("type") == "PodScheduled"), None)
-    nominate = nominated is not None and status.get("nominatedNodeName", "") != nominated
+    nominate = nominated is not None and (status.get("nominatedNodeName") or "") != nominated
     if (current is not None and current.get("status") == "False"
             and current.get("reason") == reason and current.get("message") == message
             and not nominate):
@@ -82,7 +82,7 @@ def scheduled_condition_patch(pod: dict[str, Any], reason: str, message: str,
         "type": "PodScheduled", "status": "False", "lastProbeTime": None,
         "lastTransitionTime": transition, "reason": reason, "message": message}]}
     if nominate:
-        patch["nominatedNodeName"] = nominated
+        patch["nominatedNodeName"] = nominated or None  # null clears it
     return {"status": patch}
 
 
@@ -159,6 +159,7 @@ class Scheduler:
                 self.cache.add_pod(pod)
                 self.queue.move_all(ev.ASSIGNED_POD_ADD, None, pod)
         elif self._responsible(pod) and not pod.terminated:
+            self.framework.nominator.update(pod)
             self.queue.add(pod)
 
     def _pod_updated(self, old_obj: dict[str, Any], new_obj: dict[str, Any]) -> None:
@@ -166,6 +167,7 @@ class Scheduler:
         uid = new.uid
         if new.node_name:
             self.queue.delete(uid)
+            self.framework.nominator.remove(uid)
             if new.terminated:
                 self._assigned_pod_gone(uid)
                 return
@@ -181,13 +183,16 @@ class Scheduler:
             return  # an older version of a pod being bound
         if new.terminated:
             self.queue.delete(uid)
+            self.framework.nominator.remove(uid)
             return
+        self.framework.nominator.update(new)
         queued = self.queue.get(uid)
         self.queue.update(queued.pod if queued is not None else None, new)
 
     def _pod_deleted(self, obj: dict[str, Any]) -> None:
         uid = str((obj.get("metadata") or {}).get("uid") or "")
         self.queue.delete(uid)
+        self.framework.nominator.remove(uid)
         self._assigned_pod_gone(uid)
 
     def _assigned_pod_gone(self, uid: str) -> None:
@@ -281,7 +286,7 @@ class Scheduler:
             status = await self.framework.run_bind(state, assumed, assumed.node_name)
             if status is not None:
                 self.cache.forget_pod(assumed.uid)
-                await self._handle_failure(queued, state, status, start)
+                await self._handle_failure(queued, state, status, start, nominated="")
                 self.queue.move_all(ev.ASSIGNED_POD_DELETE, assumed, None)
                 return
             self.cache.finish_binding(assumed.uid)
@@ -300,9 +305,11 @@ class Scheduler:
             self._binding_slots.release()
 
     async def _handle_failure(self, queued: QueuedPodInfo, state: CycleState,
-                              failure: FitError | Status, start: float) -> None:
+                              failure: FitError | Status, start: float,
+                              nominated: str | None = None) -> None:
+        """Report a failed attempt and requeue the pod. ``nominated`` is the node to
+        nominate for it ("" clears a nomination, None leaves it)."""
         pod = queued.pod
-        nominated: str | None = None
         if isinstance(failure, FitError):
             diagnosis = failure.diagnosis
             if self.framework.post_filter_plugins:
@@ -324,6 +331,8 @@ class Scheduler:
             result = UNSCHEDULABLE if rejected else ERROR
         if self.metrics is not None:
             self.metrics.attempt(result, self.clock.now() - start)
+        if nominated is not None:
+            self.framework.nominator.add(pod, nominated)
         current = self.pods.get(pod.namespace, pod.name)
         current_info = pod
         if current is None or (current.get("spec") or {}).get("nodeName"):

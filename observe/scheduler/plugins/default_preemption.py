@@ -168,6 +168,8 @@ class DefaultPreemption:
 
     async def post_filter(self, state: CycleState, pod: PodInfo, statuses: NodeToStatus
                           ) -> tuple[str | None, Status]:
+        """The node nominated for the pod ("" to clear a nomination, None to leave it as
+        it is) and the outcome."""
         reason = self.eligible(pod, statuses)
         if reason is not None:
             return None, Status(Code.UNSCHEDULABLE, "preemption: " + reason, plugin=NAME)
@@ -175,8 +177,8 @@ class DefaultPreemption:
         if not candidates:
             fit_error = FitError(pod, len(self.handle.snapshot.nodes),
                                  Diagnosis(node_to_status=outcome))
-            return None, Status(Code.UNSCHEDULABLE, "preemption: " + fit_error.message,
-                                plugin=NAME)
+            return "", Status(Code.UNSCHEDULABLE, "preemption: " + fit_error.message,
+                              plugin=NAME)
         best = min(candidates, key=candidate_rank)
         try:
             await asyncio.gather(*(self.handle.evict(victim, pod, best.node.name)
