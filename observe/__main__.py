@@ -12,6 +12,7 @@ import sys
 COMPONENTS = {
     "kubelet": "observe.kubelet.main",
     "controller-manager": "observe.controllers.main",
+    "proxy": "observe.proxy.main",
     "apiserver": "observe.apiserver.main",
     "node-exporter": "exporters.node.main",
     "pod-exporter": "exporters.state.main",

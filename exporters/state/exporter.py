@@ -11,7 +11,7 @@ apiserver is back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Gauge
@@ -24,7 +24,7 @@ from exporters.state.listwatch import (
 )
 from exporters.state.metrics import KINDS, KINDS_BY_RESOURCE
 from exporters.state.metrics.kind import MetricOptions
-from exporters.state.store import KindRenderer, deleted_stub
+from exporters.state.store import Exposition, KindRenderer, concatenate, deleted_stub
 from observe.api.registry import Registry, ResourceType, default_registry
 from observe.client.informer import Informer, ListerWatcher, SharedInformerFactory
 
@@ -91,8 +91,8 @@ class StateExporter:
         waiting = [i.resource_type.plural for _, i in self._kinds if not i.has_synced]
         return f"waiting for the first list of {', '.join(waiting)}" if waiting else None
 
-    def chunks(self) -> Iterator[bytes]:
-        """The whole exposition, kind after kind, each from its informer's cache as it is
-        when the kind's turn comes."""
-        for renderer, informer in self._kinds:
-            yield from renderer.chunks(informer.list())
+    def exposition(self) -> Exposition:
+        """The whole exposition, kind after kind, from the informers' caches as they are
+        now."""
+        return concatenate(renderer.exposition(informer.list())
+                           for renderer, informer in self._kinds)

@@ -91,7 +91,7 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with ApiClient(config, registry=telemetry) as api:
         exporter = StateExporter(api, options_from(args), telemetry)
-        server = ComponentServer(exporter_app(exporter.chunks, telemetry,
+        server = ComponentServer(exporter_app(exporter.exposition, telemetry,
                                               exporter.not_ready_reason),
                                  args.bind_address, args.port)
         await server.start()

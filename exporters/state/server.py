@@ -2,9 +2,9 @@
 
 kube-state-metrics serves object metrics on one port and its own telemetry on another; here
 both share one port: ``/metrics`` streams the object metrics from the cached blocks
-(:mod:`.store`), ``/telemetry`` serves the self-metrics registry (list/watch counters,
-sharding gauges, REST client and process metrics). ``/healthz`` and ``/livez`` answer while
-the process runs, ``/readyz`` once every informer has listed once.
+(:mod:`.store`) with their exact length, ``/telemetry`` serves the self-metrics registry
+(list/watch counters, sharding gauges, REST client and process metrics). ``/healthz`` and
+``/livez`` answer while the process runs, ``/readyz`` once every informer has listed once.
 
 The app is served by :class:`observe.common.server.ComponentServer`; it cannot be
 :func:`observe.common.server.health_app` because that one's ``/metrics`` renders a
@@ -13,41 +13,52 @@ The app is served by :class:`observe.common.server.ComponentServer`; it cannot b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from exporters.state.store import Exposition
 from observe.common.server import ReadyCheck
 
 # What kube-state-metrics answers with (expfmt.FmtText).
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# Small chunks (headers, tiny families) are gathered into writes of about this size.
-WRITE_SIZE = 1 << 20
+# Chunks smaller than this (headers, small families) are gathered into one write; bigger
+# ones go out as they are, so no body is copied just to be written.
+GATHER_BELOW = 1 << 16
 
 
-async def stream_chunks(request: web.Request, chunks: Iterable[bytes]) -> web.StreamResponse:
+async def write_exposition(request: web.Request, exposition: Exposition) -> web.StreamResponse:
+    """Stream ``exposition`` with its exact Content-Length (no chunked encoding, whose
+    framing would copy every body once more)."""
     response = web.StreamResponse(headers={"Content-Type": TEXT_CONTENT_TYPE})
+    response.content_length = exposition.size
     await response.prepare(request)
     pending: list[bytes] = []
-    size = 0
-    for chunk in chunks:
+    pending_size = 0
+    for chunk in exposition.chunks:
+        if len(chunk) >= GATHER_BELOW:
+            if pending:
+                await response.write(b"".join(pending))
+                pending, pending_size = [], 0
+            await response.write(chunk)
+            continue
         pending.append(chunk)
-        size += len(chunk)
-        if size >= WRITE_SIZE:
+        pending_size += len(chunk)
+        if pending_size >= GATHER_BELOW:
             await response.write(b"".join(pending))
-            pending, size = [], 0
+            pending, pending_size = [], 0
     if pending:
         await response.write(b"".join(pending))
     await response.write_eof()
     return response
 
 
-def exporter_app(metrics: Callable[[], Iterable[bytes]], telemetry: CollectorRegistry,
+def exporter_app(metrics: Callable[[], Exposition], telemetry: CollectorRegistry,
                  ready: ReadyCheck) -> web.Application:
     async def serve_metrics(request: web.Request) -> web.StreamResponse:
-        return await stream_chunks(request, metrics())
+        return await write_exposition(request, metrics())
 
     async def serve_telemetry(request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(telemetry),

@@ -4,10 +4,12 @@ Like ksm, the exporter keeps no Kubernetes objects: as objects arrive from a lis
 :meth:`KindRenderer.render` turns each into a :class:`RenderedObject`, a dict holding only
 what an informer's cache needs (``metadata.name``, ``namespace``, ``resourceVersion``) plus,
 outside the dict, one block of exposition text per family. The informer's cache of those
-*is* the metrics store; a scrape (:meth:`KindRenderer.chunks`) only concatenates blocks: for
+*is* the metrics store; a scrape (:meth:`KindRenderer.exposition`) only concatenates blocks: for
 each family its header, then that family's block of every object, so the series of one
 family stay together as the text format wants. The header of a family is written whenever
-the kind has at least one object, even if no object has a series in it, as ksm does.
+the kind has at least one object, even if no object has a series in it, as ksm does. Each
+object also knows how many bytes its blocks make once filled in, so a whole scrape's length
+is known before it is written.
 
 To keep 30,000 pods' worth of text small, every line of a block starts with a NUL byte
 standing for the family name, ``{`` and the object's identity labels
@@ -20,8 +22,10 @@ per family); the other families, objects and kinds are unaffected.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from exporters.state.exposition import FamilyGenerator, Object, render_after, render_labels
 from exporters.state.metrics.kind import Kind
@@ -36,17 +40,29 @@ _NO_BLOCKS: tuple[bytes, ...] = ()
 
 class RenderedObject(dict):
     """What the informer caches in place of an object: its identifying metadata (so the
-    cache can key it and notice changes) and, as attributes, its rendered metrics."""
+    cache can key it and notice changes) and, as attributes, its rendered metrics and how
+    many bytes of exposition they make once filled in."""
 
-    __slots__ = ("blocks", "identity")
+    __slots__ = ("blocks", "identity", "size")
 
-    def __init__(self, obj: Object, identity: bytes, blocks: tuple[bytes, ...]) -> None:
+    def __init__(self, obj: Object, identity: bytes, blocks: tuple[bytes, ...],
+                 size: int) -> None:
         meta = obj.get("metadata") or {}
         super().__init__({key: obj[key] for key in ("apiVersion", "kind") if key in obj})
         self["metadata"] = {key: meta[key] for key in ("name", "namespace", "resourceVersion")
                             if key in meta}
         self.identity = identity
         self.blocks = blocks
+        self.size = size
+
+
+@dataclass(frozen=True)
+class Exposition:
+    """Exposition text about to be written: its exact length, so it can go out with a
+    Content-Length, and the chunks that make it up."""
+
+    size: int
+    chunks: Iterable[bytes]
 
 
 class KindRenderer:
@@ -74,14 +90,21 @@ class KindRenderer:
                 samples = ()
             blocks.append(render_after(LINE_MARK, samples).encode() if samples else b"")
         identity = render_labels(self.kind.identity(obj)).encode()
-        return RenderedObject(obj, identity, tuple(blocks))
+        size = sum(len(block) + block.count(_MARK) * (len(opening) + len(identity) - 1)
+                   for block, opening in zip(blocks, self._openings, strict=True) if block)
+        return RenderedObject(obj, identity, tuple(blocks), size)
 
-    def chunks(self, objects: Iterable[Object]) -> Iterator[bytes]:
-        """The exposition of ``objects`` (as cached), one chunk per header and per family
-        body; objects not rendered by :meth:`render` are skipped."""
+    def exposition(self, objects: Iterable[Object]) -> Exposition:
+        """The exposition of ``objects`` as cached, taken now: later changes to the cache do
+        not show in it. Objects not rendered by :meth:`render` are skipped."""
         rendered = [o for o in objects if isinstance(o, RenderedObject) and o.blocks]
         if not rendered:
-            return
+            return Exposition(0, ())
+        size = sum(map(len, self.headers)) + sum(o.size for o in rendered)
+        return Exposition(size, self._chunks(rendered))
+
+    def _chunks(self, rendered: list[RenderedObject]) -> Iterator[bytes]:
+        """One chunk per header and per non-empty family body."""
         for index, header in enumerate(self.headers):
             yield header
             opening = self._openings[index]
@@ -92,9 +115,16 @@ class KindRenderer:
 
     def text(self, obj: Object) -> str:
         """One object's exposition, headers included (for tests and debugging)."""
-        return b"".join(self.chunks([self.render(obj)])).decode()
+        return b"".join(self.exposition([self.render(obj)]).chunks).decode()
 
 
 def deleted_stub(obj: Object) -> RenderedObject:
     """A deleted object needs no metrics, only the key the cache removes it by."""
-    return RenderedObject(obj, b"", _NO_BLOCKS)
+    return RenderedObject(obj, b"", _NO_BLOCKS, 0)
+
+
+def concatenate(parts: Iterable[Exposition]) -> Exposition:
+    """Several expositions (one per kind) as one."""
+    parts = list(parts)
+    return Exposition(sum(p.size for p in parts),
+                      itertools.chain.from_iterable(p.chunks for p in parts))

@@ -1,5 +1,6 @@
-"""A real ``python -m observe pod-exporter`` process on a free loopback port, for tests and
-benchmarks. Nothing here is used by the product itself."""
+"""Helpers for tests and benchmarks of the state exporter: the exposition of one object as the
+exporter would serve it, and a real ``python -m observe pod-exporter`` process on a free
+loopback port. Nothing here is used by the product itself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,25 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from exporters.state.exposition import Object
+from exporters.state.metrics.kind import Kind, MetricOptions
+from exporters.state.store import KindRenderer
 from observe.testing import free_port, wait_http_ok
+
+NO_ALLOWLISTS = MetricOptions({}, {})
+
+
+def exposition(kind: Kind, obj: Object, options: MetricOptions = NO_ALLOWLISTS) -> str:
+    """``obj``'s part of ``/metrics``, headers included."""
+    return KindRenderer(kind, kind.families(options)).text(obj)
+
+
+def series(text: str, *names: str) -> list[str]:
+    """The sample lines of the named families, in order (all of them without names)."""
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    if not names:
+        return lines
+    return [line for line in lines if line.split("{", 1)[0].split(" ", 1)[0] in names]
 
 
 class PodExporterProcess:

@@ -137,6 +137,7 @@ def default_registry() -> Registry:
         ResourceType("", "v1", "Pod", "pods", True, ("po",), ALL,
                      (STATUS, Subresource("binding", kind="Binding", verbs=("create",)),
                       Subresource("log", kind="Pod", verbs=("get",)),
+                      Subresource("exec", kind="PodExecOptions", verbs=("create", "get")),
                       Subresource("eviction", kind="Eviction", group="policy", version="v1",
                                   verbs=("create",)))),
         ResourceType("", "v1", "Node", "nodes", False, ("no",), (), (STATUS,)),

@@ -524,13 +524,9 @@ def validate_object_meta(meta: Any, *, name_rule: str = "subdomain",
     """``ValidateObjectMeta``. ``namespaced`` None accepts either (unknown kinds)."""
     causes: list[Cause] = []
     meta = as_dict(meta, path, causes)
-    generate_name = meta.get("generateName")
-    if generate_name:
-        if isinstance(generate_name, str):
-            causes += [invalid(f"{path}.generateName", generate_name, m)
-                       for m in name_errors(name_rule, generate_name, prefix=True)]
-        else:
-            causes.append(type_error(f"{path}.generateName", generate_name, "string"))
+    # Any generateName present must be a string: an empty map or list is no string either.
+    causes += string_field(meta.get("generateName"), f"{path}.generateName",
+                           check=lambda v: name_errors(name_rule, v, prefix=True))
     name = meta.get("name")
     if not name:
         causes.append(required(f"{path}.name", "name or generateName is required"))

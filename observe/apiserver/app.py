@@ -23,6 +23,7 @@ from observe.api import meta as m
 from observe.api.registry import Registry, default_registry
 from observe.apiserver import codec, discovery, paths
 from observe.apiserver.allocators import DEFAULT_SERVICE_RANGE, ServiceAllocator
+from observe.apiserver.execproxy import ExecProxy
 from observe.apiserver.handlers import ResourceHandlers
 from observe.apiserver.logproxy import LogProxy
 from observe.apiserver.metrics import ApiMetrics, StateCollector
@@ -93,10 +94,12 @@ def create_app(config: ServerConfig, store: Store | None = None,
                                  config.service_cluster_ip_range)
     objects.allocators[("", "Service")] = allocator.allocate
     log_proxy = LogProxy(objects, registry)
+    exec_proxy = ExecProxy(objects, registry)
     transcoder = Transcoder(config.protobuf_transcoder)
     handlers = ResourceHandlers(objects, watch_cache,
                                 bookmark_interval=config.bookmark_interval,
-                                log_proxy=log_proxy, transcoder=transcoder)
+                                log_proxy=log_proxy, exec_proxy=exec_proxy,
+                                transcoder=transcoder)
     prom = CollectorRegistry()
     metrics = ApiMetrics(prom)
     prom.register(StateCollector(store, registry, watch_cache))
@@ -215,6 +218,7 @@ def create_app(config: ServerConfig, store: Store | None = None,
             task.cancel()
         watch_cache.close_all()
         await log_proxy.close()
+        await exec_proxy.close()
         await transcoder.close()
         store.close()
 

@@ -195,9 +195,10 @@ def _patch_structure(group: str, kind: str) -> dict[str, Any]:
                                             ("retainKeys", patch.retain_keys)) if on]
         node["x-kubernetes-patch-strategy"] = ",".join(strategies)
         if patch.merge_key:
+            # Not "required": an element without its key cannot be merged, but whether it
+            # is valid is the kind's validation to say.
             node["x-kubernetes-patch-merge-key"] = patch.merge_key
-            items = node.setdefault("items", {"type": "object"})
-            items["required"] = [patch.merge_key]
+            node.setdefault("items", {"type": "object"})
     return root.get("properties", {})
 
 
@@ -300,6 +301,17 @@ def _resource_paths(rt: ResourceType) -> dict[str, Any]:
                   else obj)
         item: dict[str, Any] = {}
         op = f"{rt.plural}_{sub.name}"
+        if sub.name == "exec":
+            # A connect operation: it streams only over a websocket upgrade; any other
+            # request is answered with a Status.
+            params = [*one, *_parameters(
+                ("command", "query", _STRING), ("container", "query", _STRING),
+                *((flag, "query", {"type": "boolean"})
+                  for flag in ("stdin", "stdout", "stderr", "tty")))]
+            paths[f"{collection}/{{name}}/{sub.name}"] = {
+                method: _operation(f"connect_{method}_{op}", params, "101", _STRING,
+                                   produces=["*/*"]) for method in ("get", "post")}
+            continue
         if sub.name == "log":
             item["get"] = _operation(f"read_{op}", [*one, *_parameters(
                 ("container", "query", _STRING), ("tailLines", "query", {"type": "integer"}))],

@@ -147,11 +147,12 @@ def direct_writer(request: web.Request) -> Callable[[bytes], bool]:
 class ResourceHandlers:
     def __init__(self, objects: Objects, watch_cache: WatchCache, *,
                  bookmark_interval: float = 60.0, log_proxy: Any = None,
-                 transcoder: Transcoder | None = None) -> None:
+                 exec_proxy: Any = None, transcoder: Transcoder | None = None) -> None:
         self.objects = objects
         self.watch_cache = watch_cache
         self.bookmark_interval = bookmark_interval
         self.log_proxy = log_proxy
+        self.exec_proxy = exec_proxy
         self.transcoder = transcoder
 
     # -- entry ------------------------------------------------------------------------------

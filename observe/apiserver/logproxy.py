@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from observe.api import errors
-from observe.api.registry import Registry
+from observe.api.registry import Registry, ResourceType
 from observe.apiserver.objects import Objects
 
 LOG_PARAMS = ("follow", "previous", "tailLines", "sinceSeconds", "sinceTime", "timestamps",
@@ -57,6 +57,14 @@ def kubelet_url(node: dict[str, Any]) -> str:
     return f"http://{address}:{port}"
 
 
+def pod_kubelet_url(objects: Objects, nodes: ResourceType, pod: dict[str, Any]) -> str:
+    """The kubelet of the node ``pod`` is bound to (also how ``pods/exec`` reaches it)."""
+    node_name = (pod.get("spec") or {}).get("nodeName")
+    if not node_name:
+        raise errors.bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
+    return kubelet_url(objects.get(nodes, None, node_name))
+
+
 class LogProxy:
     def __init__(self, objects: Objects, registry: Registry) -> None:
         self._objects = objects
@@ -70,13 +78,9 @@ class LogProxy:
     async def __call__(self, request: web.Request, pod: dict[str, Any]) -> web.StreamResponse:
         meta = pod["metadata"]
         container = pick_container(pod, request.query.get("container"))
-        node_name = (pod.get("spec") or {}).get("nodeName")
-        if not node_name:
-            raise errors.bad_request(f"pod {meta['name']} does not have a host assigned")
         assert self._nodes is not None
-        node = self._objects.get(self._nodes, None, node_name)
-        url = (f"{kubelet_url(node)}/containerLogs/{meta['namespace']}/{meta['name']}/"
-               f"{container}")
+        url = (f"{pod_kubelet_url(self._objects, self._nodes, pod)}/containerLogs/"
+               f"{meta['namespace']}/{meta['name']}/{container}")
         params = {k: v for k, v in request.query.items() if k in LOG_PARAMS}
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(

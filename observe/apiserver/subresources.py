@@ -1,11 +1,12 @@
-"""Subresources: ``status``, ``finalize``, ``scale``, ``pods/binding``, ``pods/eviction``
-and ``pods/log``.
+"""Subresources: ``status``, ``finalize``, ``scale``, ``pods/binding``, ``pods/eviction``,
+``pods/log`` and ``pods/exec``.
 
 ``status``/``finalize`` are updates restricted to one part of the object (the restriction
 itself lives in :meth:`Objects.update`). ``scale`` presents a workload as an
 ``autoscaling/v1 Scale``. ``binding`` is how the scheduler assigns a pod to a node.
 ``log`` is proxied to the kubelet of the pod's node, found through the Node's address and
-``daemonEndpoints`` exactly as kube-apiserver does.
+``daemonEndpoints`` exactly as kube-apiserver does; so is ``exec``, as a websocket
+(:mod:`observe.apiserver.execproxy`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ async def handle(h: ResourceHandlers, request: web.Request, target: Target, quer
             raise errors.StatusError(503, "ServiceUnavailable", "pod logs are not available")
         pod = h.objects.get(target.resource, target.namespace, target.name or "")
         return await h.log_proxy(request, pod)
+    if sub == "exec":
+        if h.exec_proxy is None:
+            raise errors.StatusError(503, "ServiceUnavailable", "exec is not available")
+        pod = h.objects.get(target.resource, target.namespace, target.name or "")
+        return await h.exec_proxy(request, pod)
     raise errors.resource_not_found()
 
 

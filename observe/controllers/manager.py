@@ -18,13 +18,18 @@ from observe.api.registry import Registry, default_registry
 from observe.client.clock import Clock, LoopClock
 from observe.client.informer import SharedInformerFactory
 from observe.controllers.base import Controller, ControllerContext
+from observe.controllers.cronjob import CronJobController
 from observe.controllers.deployment import DeploymentController
+from observe.controllers.endpoints import EndpointsController
+from observe.controllers.endpointslice import EndpointSliceController
 from observe.controllers.garbagecollector import GarbageCollector
+from observe.controllers.job import JobController
 from observe.controllers.namespace import NamespaceController
 from observe.controllers.nodelifecycle import NodeLifecycleController
 from observe.controllers.options import ControllerOptions
 from observe.controllers.podgc import PodGC
 from observe.controllers.replicaset import ReplicaSetController
+from observe.controllers.ttlafterfinished import TTLAfterFinishedController
 
 log = logging.getLogger("observe.controllers")
 
@@ -43,6 +48,14 @@ FACTORIES: dict[str, Factory] = {
         startup_grace_period=o.node_startup_grace_period),
     "podgc": lambda ctx, o: PodGC(ctx, threshold=o.terminated_pod_gc_threshold,
                                   period=o.pod_gc_period, quarantine=o.orphan_pod_quarantine),
+    "endpoint": lambda ctx, o: EndpointsController(ctx, workers=o.concurrent_endpoint_syncs),
+    "endpointslice": lambda ctx, o: EndpointSliceController(
+        ctx, workers=o.concurrent_service_endpoint_syncs, max_endpoints=o.max_endpoints_per_slice),
+    "job": lambda ctx, o: JobController(ctx, workers=o.concurrent_job_syncs,
+                                        pod_failure_backoff=o.job_pod_failure_backoff),
+    "ttl-after-finished": lambda ctx, o: TTLAfterFinishedController(
+        ctx, workers=o.concurrent_ttl_after_finished_syncs),
+    "cronjob": lambda ctx, o: CronJobController(ctx, workers=o.concurrent_cron_job_syncs),
 }
 
 

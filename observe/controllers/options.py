@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 # Canonical controller names, as ``--controllers`` takes them (upstream's short names).
 ALL_CONTROLLERS = ("replicaset", "deployment", "garbagecollector", "namespace",
-                   "nodelifecycle", "podgc")
+                   "nodelifecycle", "podgc", "endpoint", "endpointslice",
+                   "job", "ttl-after-finished", "cronjob")
 # Upstream's long names, accepted as well.
 ALIASES = {
     "replicaset-controller": "replicaset",
@@ -21,6 +22,11 @@ ALIASES = {
     "namespace-controller": "namespace",
     "node-lifecycle-controller": "nodelifecycle",
     "pod-garbage-collector-controller": "podgc",
+    "endpoints-controller": "endpoint",
+    "endpointslice-controller": "endpointslice",
+    "job-controller": "job",
+    "ttl-after-finished-controller": "ttl-after-finished",
+    "cronjob-controller": "cronjob",
 }
 
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
@@ -105,3 +111,25 @@ class ControllerOptions:
 
     orphan_pod_quarantine: float = 40.0
     """How long a pod's node must stay missing before the pod is deleted, in seconds."""
+
+    concurrent_endpoint_syncs: int = 5
+    """Workers of the Endpoints controller."""
+
+    concurrent_service_endpoint_syncs: int = 5
+    """Workers of the EndpointSlice controller."""
+
+    max_endpoints_per_slice: int = 100
+    """The most endpoints one EndpointSlice holds."""
+
+    concurrent_job_syncs: int = 5
+    """Workers of the Job controller."""
+
+    job_pod_failure_backoff: float = 10.0
+    """The first delay before a Job replaces a failed pod, doubling with each further
+    failure up to 10 minutes (upstream's DefaultJobPodFailureBackOff; not a flag there)."""
+
+    concurrent_ttl_after_finished_syncs: int = 5
+    """Workers of the TTL-after-finished controller."""
+
+    concurrent_cron_job_syncs: int = 5
+    """Workers of the CronJob controller."""

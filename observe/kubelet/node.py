@@ -275,6 +275,11 @@ class NodeAgent:
     async def update_status(self, force: bool = False) -> bool:
         """Measure and publish the node status if it changed (or ``force``); True when
         written."""
+        # Compare with the server's copy, as upstream's tryUpdateNodeStatus does: the node
+        # lifecycle controller may have marked the node Unknown while this kubelet was
+        # frozen or cut off, and that must be corrected at once, not at the next forced
+        # report.
+        self._node = await self.api.get(NODES, self.settings.name)
         old_conditions = list(((self._node or {}).get("status") or {}).get("conditions") or [])
         reason = self.not_ready()
         fresh = node_conditions(self.measure(), reason)

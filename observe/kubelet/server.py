@@ -5,7 +5,11 @@ and ``/metrics`` (one aiohttp app, :func:`observe.common.server.health_app`):
 - ``GET /stats/summary``: the Summary API (:mod:`observe.kubelet.stats`);
 - ``GET /containerLogs/<namespace>/<pod>/<container>``: the container's log as plain text,
   with ``follow``, ``previous``, ``tailLines``, ``sinceSeconds``, ``sinceTime``,
-  ``timestamps`` and ``limitBytes``; what the apiserver's ``pods/log`` proxies to.
+  ``timestamps`` and ``limitBytes``; what the apiserver's ``pods/log`` proxies to;
+- ``GET|POST /exec/<namespace>/<pod>/<container>?command=..&input=1&output=1&error=1&tty=1``:
+  a websocket running the command in the container (:mod:`observe.kubelet.execstream`);
+  what ``pods/exec`` proxies to. A pod or running container it cannot find is answered in
+  plain text with upstream's words, before any upgrade.
 
 Which container instance a log request means follows upstream's ``validateContainerLogStatus``
 on the pod's published status: the running or last terminated one, or with ``previous`` the
@@ -23,6 +27,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from observe.common import remotecommand
+from observe.kubelet import execstream
 from observe.kubelet.logs import LogOptions, follow_log, parse_timestamp, read_log
 from observe.kubelet.runtime.types import ContainerStatus, Runtime
 from observe.kubelet.stats import StatsProvider
@@ -117,7 +123,9 @@ class NodeHandlers:
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/pods", self.pods), web.get("/stats/summary", self.summary),
-                web.get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs)]
+                web.get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs),
+                web.get("/exec/{namespace}/{pod}/{container}", self.exec),
+                web.post("/exec/{namespace}/{pod}/{container}", self.exec)]
 
     async def pods(self, request: web.Request) -> web.Response:
         body = {"kind": "PodList", "apiVersion": "v1", "metadata": {},
@@ -131,15 +139,33 @@ class NodeHandlers:
         summary = self._stats.summary()
         return web.Response(body=orjson.dumps(summary), content_type="application/json")
 
+    def _find_pod(self, namespace: str, name: str) -> Object | None:
+        return next((p for p in self._pods() if p["metadata"].get("namespace") == namespace
+                     and p["metadata"].get("name") == name), None)
+
+    async def exec(self, request: web.Request) -> web.StreamResponse:
+        try:
+            options = remotecommand.ExecOptions.from_kubelet_query(request.query)
+        except remotecommand.ProtocolError as e:
+            return web.Response(status=400, text=str(e))
+        pod = self._find_pod(request.match_info["namespace"], request.match_info["pod"])
+        if pod is None:
+            return web.Response(status=404, text="pod does not exist")
+        name, uid = request.match_info["container"], pod["metadata"].get("uid")
+        # Like upstream's findContainer, which looks only at running containers.
+        instance = next((c for c in self._runtime.containers()
+                         if c.pod_uid == uid and c.name == name and c.running), None)
+        if instance is None:
+            return web.Response(status=500, text=f'container not found ("{name}")')
+        return await execstream.serve(request, self._runtime, instance.id, options)
+
     async def container_logs(self, request: web.Request) -> web.StreamResponse:
         namespace = request.match_info["namespace"]
         pod_name = request.match_info["pod"]
         name = request.match_info["container"]
         try:
             options = log_options(request.query, time.time())
-            pod = next((p for p in self._pods()
-                        if p["metadata"].get("namespace") == namespace
-                        and p["metadata"].get("name") == pod_name), None)
+            pod = self._find_pod(namespace, pod_name)
             if pod is None:
                 raise LogRequestError(404, "NotFound", f'pod "{pod_name}" not found')
             uid = pod["metadata"].get("uid")

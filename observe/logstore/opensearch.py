@@ -75,14 +75,16 @@ class OpenSearchNode:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def command(self) -> list[str]:
+    def command(self, exit_with_parent: bool = True) -> list[str]:
+        """The java command line; with ``exit_with_parent`` the node stops when its
+        standard input closes (see :meth:`start`)."""
         installation = self.installation or ensure_installed()
         self.installation = installation
         return [java_binary(), f"-Xms{self.heap[0]}", f"-Xmx{self.heap[1]}",
                 "-cp", installation.classpath, LAUNCHER_CLASS,
                 "--port", str(self.port), "--transport-port", str(self.transport_port),
                 "--home", str(self.data_dir / "node"), "--cluster-name", self.cluster_name,
-                "--exit-on-stdin-eof"]
+                *(["--exit-on-stdin-eof"] if exit_with_parent else [])]
 
     def start(self, timeout: float = START_TIMEOUT) -> OpenSearchNode:
         """Launch the node and return once it is at least yellow."""

@@ -4,7 +4,7 @@
     observe prometheus --data-dir DIR --sd-url URL [--alertmanager HOST:PORT ...]
         [--host H] [--port P] [--rules-dir RULES] [--alert-for DURATION]
         [--scrape-interval 15s] [--evaluation-interval 15s] [--sd-refresh-interval 10s]
-        [--retention 15d] [--no-exec]
+        [--retention 15d] [--alert-resend-delay 1m] [--no-exec]
 
 Files under ``DIR``: ``prometheus.yml``, ``rules/`` (the rules of ``RULES``, by default the
 source tree's ``compose/prometheus/rules``) and the TSDB in ``data/``. ``--alert-for`` (or
@@ -52,16 +52,22 @@ def parse_args(argv: list[str], environ: Mapping[str, str]) -> argparse.Namespac
     parser.add_argument("--sd-refresh-interval", type=launch.duration_arg, default="10s",
                         help="how often targets are rediscovered")
     parser.add_argument("--retention", default="15d", help="how long samples are kept")
+    parser.add_argument("--alert-resend-delay", default="1m",
+                        help="how often a firing alert is sent to Alertmanager again "
+                             "(Prometheus' default 1m; an alert that fired before "
+                             "Alertmanager was known is delivered at the next resend)")
     parser.add_argument("--no-exec", action="store_true",
                         help="write the files and print the command instead of running it")
     return parser.parse_args(argv)
 
 
-def prometheus_argv(binary: str, data_dir: Path, listen: str, retention: str) -> list[str]:
+def prometheus_argv(binary: str, data_dir: Path, listen: str, retention: str,
+                    resend_delay: str) -> list[str]:
     return [binary,
             f"--config.file={data_dir / 'prometheus.yml'}",
             f"--storage.tsdb.path={data_dir / 'data'}",
             f"--storage.tsdb.retention.time={retention}",
+            f"--rules.alert.resend-delay={resend_delay}",
             f"--web.listen-address={listen}",
             # POST /-/reload picks up new rules without a restart.
             "--web.enable-lifecycle"]
@@ -95,4 +101,5 @@ def main(argv: list[str]) -> int:
     data_dir = args.data_dir.resolve()
     return launch.become(prometheus_argv(binary, data_dir,
                                          launch.listen_address(args.host, args.port),
-                                         args.retention), args.no_exec)
+                                         args.retention, args.alert_resend_delay),
+                         args.no_exec)

@@ -138,7 +138,7 @@ class Algorithm:
             return ordered[:wanted]
         feasible: list[NodeInfo] = []
         statuses = diagnosis.node_to_status.statuses
-        nominated = self.framework.nominator
+        nominated = bool(self.framework.nominator)
         with_nominated = self.framework.run_filters_with_nominated
         for node in ordered:
             rejected = None

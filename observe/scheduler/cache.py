@@ -63,10 +63,6 @@ class Cache:
     def node_count(self) -> int:
         return sum(1 for n in self._nodes.values() if n.node is not None)
 
-    @property
-    def pod_count(self) -> int:
-        return len(self._pods)
-
     # -- nodes -------------------------------------------------------------------------------
 
     def add_node(self, node: dict[str, Any]) -> NodeInfo:

@@ -38,7 +38,7 @@ class ActionType(IntFlag):
     ALL = ADD | DELETE | UPDATE
 
 
-NODE, POD, NAMESPACE, WILDCARD = "Node", "Pod", "Namespace", "*"
+NODE, POD, WILDCARD = "Node", "Pod", "*"
 
 
 class ClusterEvent(NamedTuple):
@@ -89,11 +89,8 @@ ASSIGNED_POD_SCALE_DOWN = ClusterEvent(POD, ActionType.UPDATE_POD_SCALE_DOWN,
 ASSIGNED_POD_TOLERATIONS_CHANGE = ClusterEvent(POD, ActionType.UPDATE_POD_TOLERATIONS,
                                                "PodTolerationChange")
 ASSIGNED_POD_UPDATE = ClusterEvent(POD, ActionType.UPDATE_POD_OTHER, "AssignedPodUpdate")
-NAMESPACE_ADD = ClusterEvent(NAMESPACE, ActionType.ADD, "NamespaceAdd")
-NAMESPACE_UPDATE = ClusterEvent(NAMESPACE, ActionType.UPDATE, "NamespaceUpdate")
 # Not changes but moments the queue acts on its own, named as upstream names them.
 UNSCHEDULABLE_TIMEOUT = ClusterEvent(WILDCARD, ActionType.ALL, "UnschedulableTimeout")
-FORCE_ACTIVATE = ClusterEvent(WILDCARD, ActionType.ALL, "ForceActivate")
 POD_ADD = "PodAdd"
 POD_UPDATE = "PodUpdate"
 SCHEDULE_ATTEMPT_FAILURE = "ScheduleAttemptFailure"

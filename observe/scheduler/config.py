@@ -32,8 +32,9 @@ class SchedulerConfig:
     """How long an unschedulable pod waits for a relevant cluster event before it is tried
     again anyway."""
 
-    max_concurrent_bindings: int = 256
-    """Bindings in flight at once; scheduling pauses when all are taken."""
+    max_concurrent_bindings: int = 64
+    """Bindings in flight at once; scheduling pauses when all are taken. More would only
+    lengthen the apiserver's queue, and every attempt's latency includes its binding."""
 
     event_limit: int = 1000
     """Events waiting to be written before new ones are dropped (client-go's queue size)."""

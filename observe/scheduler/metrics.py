@@ -21,9 +21,12 @@ def exponential_buckets(start: float, factor: float, count: int) -> tuple[float,
     return tuple(start * factor**i for i in range(count))
 
 
-class _PendingPods(Collector):
-    def __init__(self, sizes: Callable[[], dict[str, int]]) -> None:
+class _QueueGauges(Collector):
+    def __init__(self, sizes: Callable[[], dict[str, int]],
+                 rejections: Callable[[], dict[str, int]], profile: str) -> None:
         self._sizes = sizes
+        self._rejections = rejections
+        self._profile = profile
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         family = GaugeMetricFamily(
@@ -36,6 +39,15 @@ class _PendingPods(Collector):
         for queue, size in self._sizes().items():
             family.add_metric([queue], size)
         yield family
+        by_plugin = GaugeMetricFamily(
+            "scheduler_unschedulable_pods",
+            "The number of unschedulable pods broken down by plugin name. A pod will "
+            "increment the gauge for all plugins that caused it to not schedule and so this "
+            "metric have meaning only when broken down by plugin.",
+            labels=["plugin", "profile"])
+        for plugin, count in sorted(self._rejections().items()):
+            by_plugin.add_metric([plugin, self._profile], count)
+        yield by_plugin
 
 
 class SchedulerMetrics:
@@ -72,17 +84,25 @@ class SchedulerMetrics:
         self.preemption_attempts = Counter(
             "scheduler_preemption_attempts",
             "Total preemption attempts in the cluster till now", registry=registry)
-        self.preemption_victims = Histogram(
-            "scheduler_preemption_victims", "Number of selected preemption victims",
-            buckets=exponential_buckets(1, 2, 7), registry=registry)
         # Children resolved once: label lookups cost more than the observation itself.
         self._attempts = {r: self.schedule_attempts.labels(r, profile)
                           for r in (SCHEDULED, UNSCHEDULABLE, ERROR)}
         self._durations = {r: self.attempt_duration.labels(r, profile)
                            for r in (SCHEDULED, UNSCHEDULABLE, ERROR)}
 
-    def watch_queue(self, sizes: Callable[[], dict[str, int]]) -> None:
-        self.registry.register(_PendingPods(sizes))
+    def watch_queue(self, sizes: Callable[[], dict[str, int]],
+                    rejections: Callable[[], dict[str, int]]) -> None:
+        """Read ``scheduler_pending_pods`` and ``scheduler_unschedulable_pods`` from the
+        queue at each scrape."""
+        self.registry.register(_QueueGauges(sizes, rejections, self.profile))
+
+    def scheduled(self, seconds: float, attempts: int, since_first_attempt: float | None
+                  ) -> None:
+        self.attempt(SCHEDULED, seconds)
+        self.pod_attempts.observe(attempts)
+        if since_first_attempt is not None:
+            label = "15+" if attempts >= 15 else str(attempts)
+            self.sli_duration.labels(label).observe(since_first_attempt)
 
     def attempt(self, result: str, seconds: float) -> None:
         self._attempts[result].inc()

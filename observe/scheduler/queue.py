@@ -128,6 +128,15 @@ class SchedulingQueue:
         return {ACTIVE: len(self._active), BACKOFF: len(self._backoff),
                 UNSCHEDULABLE: len(self._unschedulable), GATED: len(self._gated)}
 
+    def rejections(self) -> dict[str, int]:
+        """How many waiting pods each plugin keeps out (unschedulable and gated pods)."""
+        counts: dict[str, int] = {}
+        for items in (self._unschedulable, self._gated):
+            for queued in items.values():
+                for plugin in queued.unschedulable_plugins | queued.pending_plugins:
+                    counts[plugin] = counts.get(plugin, 0) + 1
+        return counts
+
     def where(self, uid: str) -> str | None:
         """Which queue holds the pod (``in-flight`` while being scheduled), for tests."""
         for name, items in ((ACTIVE, self._active), (BACKOFF, self._backoff),
@@ -393,14 +402,6 @@ class SchedulingQueue:
             del self._unschedulable[queued.pod.uid]
             self._requeue(queued, AFTER_BACKOFF, ev.UNSCHEDULABLE_TIMEOUT.label)
         return len(stale)
-
-    def activate(self, uid: str) -> bool:
-        """Move a waiting pod straight to activeQ (``ForceActivate``)."""
-        for items in (self._backoff, self._unschedulable):
-            queued = items.pop(uid, None)
-            if queued is not None:
-                return self._to_active(queued, ev.FORCE_ACTIVATE.label)
-        return False
 
     async def run(self) -> None:
         """The periodic flushes, until cancelled."""

@@ -39,7 +39,7 @@ from observe.scheduler.framework import (
     Status,
 )
 from observe.scheduler.handle import ApiHandle
-from observe.scheduler.metrics import ERROR, SCHEDULED, UNSCHEDULABLE, SchedulerMetrics
+from observe.scheduler.metrics import ERROR, UNSCHEDULABLE, SchedulerMetrics
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.plugins.registry import in_tree_registry
 from observe.scheduler.podinfo import PodInfo
@@ -125,7 +125,7 @@ class Scheduler:
             max_backoff=config.pod_max_backoff_seconds,
             max_in_unschedulable=config.pod_max_in_unschedulable_seconds, metrics=metrics)
         if metrics is not None:
-            metrics.watch_queue(self.queue.pending)
+            metrics.watch_queue(self.queue.pending, self.queue.rejections)
         self.algorithm = Algorithm(self.framework, self.cache,
                                    percentage_of_nodes_to_score=config.percentage_of_nodes_to_score,
                                    randrange=randrange)
@@ -261,8 +261,8 @@ class Scheduler:
     async def schedule_one(self) -> None:
         queued = await self.queue.pop()
         pod = queued.pod
-        if pod.terminating or self.cache.is_assumed(pod.uid):
-            self.queue.done(pod.uid)
+        if pod.terminating or self.cache.pod(pod.uid) is not None:
+            self.queue.done(pod.uid)  # being deleted, or already placed (assumed or bound)
             return
         start = self.clock.now()
         state = CycleState()
@@ -283,7 +283,11 @@ class Scheduler:
     async def _bind(self, queued: QueuedPodInfo, assumed: PodInfo, state: CycleState,
                     start: float) -> None:
         try:
-            status = await self.framework.run_bind(state, assumed, assumed.node_name)
+            try:
+                status = await self.framework.run_bind(state, assumed, assumed.node_name)
+            except Exception as e:  # a bind plugin's bug must not strand an assumed pod
+                log.exception("binding %s failed", assumed.key)
+                status = Status(Code.ERROR, f"binding: {e}")
             if status is not None:
                 self.cache.forget_pod(assumed.uid)
                 await self._handle_failure(queued, state, status, start, nominated="")
@@ -292,11 +296,9 @@ class Scheduler:
             self.cache.finish_binding(assumed.uid)
             now = self.clock.now()
             if self.metrics is not None:
-                self.metrics.attempt(SCHEDULED, now - start)
-                self.metrics.pod_attempts.observe(queued.attempts)
-                if queued.initial_attempt_timestamp is not None:
-                    self.metrics.sli_duration.labels(str(min(queued.attempts, 15))).observe(
-                        now - queued.initial_attempt_timestamp)
+                first = queued.initial_attempt_timestamp
+                self.metrics.scheduled(now - start, queued.attempts,
+                                       None if first is None else now - first)
             self.events.emit(assumed.pod, "Normal", "Scheduled",
                              f"Successfully assigned {assumed.namespace}/{assumed.name} "
                              f"to {assumed.node_name}")
@@ -323,7 +325,9 @@ class Scheduler:
             queued.pending_plugins = set(diagnosis.pending_plugins)
             reason, message, result = REASON_UNSCHEDULABLE, failure.message, UNSCHEDULABLE
         else:
-            queued.unschedulable_plugins = {failure.plugin} if failure.plugin else set()
+            # Not a verdict on the pod (an error, or no nodes at all): with no rejecting
+            # plugins on record the queue retries it after its back-off.
+            queued.unschedulable_plugins = set()
             queued.pending_plugins = set()
             rejected = failure.is_rejected
             reason = REASON_UNSCHEDULABLE if rejected else REASON_SCHEDULER_ERROR

@@ -59,5 +59,7 @@ class ShipperConfig:
     """... up to this many seconds between attempts (retries never stop)."""
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    stop_timeout: float = 10.0
+    """Seconds to keep sending at shutdown; the rest is read again at the next start."""
     read_bytes_per_round: int = 1024 * 1024
     """Bytes read before the event loop gets a turn (keeps the endpoints responsive)."""

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_DB = "checkpoints.db"
 DEAD_LETTER_FILE = "deadletter.ndjson"
-STOP_DRAIN_SECONDS = 10.0
 
 
 class FileContext:
@@ -108,7 +107,7 @@ class Shipper:
             await self.close()
 
     async def close(self) -> None:
-        drained = await self.delivery.stop(STOP_DRAIN_SECONDS)
+        drained = await self.delivery.stop(self.config.stop_timeout)
         if not drained:
             log.warning("stopping with records not acknowledged; they are sent again at the "
                         "next start")

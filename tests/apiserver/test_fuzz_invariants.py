@@ -11,7 +11,8 @@ The invariants (kube-apiserver's contract with its clients):
 * every 4xx body is a ``kind: Status`` with ``status: Failure``, a ``reason``, a ``message``
   and a ``code`` equal to the HTTP status; a 422 carries ``details.causes``;
 * every 2xx body is a JSON object with ``apiVersion`` and ``kind`` (a watch: one such event
-  per line, ``type`` + ``object``); ``pods/log`` answers text;
+  per line, ``type`` + ``object``) that the official Python client can read as its kind;
+  ``pods/log`` answers text;
 * the server logs no traceback while serving it.
 """
 
@@ -26,9 +27,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
+from kubernetes.client import ApiClient
 
 from observe.testing import ApiServerProcess
+from tests.api.kind_samples import SAMPLES
 
+_CLIENT = ApiClient()
 WATCH_EVENT_TYPES = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"}
 # A watch asked for timeoutSeconds=1; anything much slower is a hang.
 REQUEST_TIMEOUT = 15.0
@@ -140,12 +144,32 @@ def _status_violations(reply: Reply, doc: Any) -> list[str]:
     return problems
 
 
+def client_model(api_version: str, kind: str) -> str | None:
+    """The official Python client's model for a kind (or its list) we serve."""
+    group = api_version.rpartition("/")[0]
+    single = kind.removesuffix("List")
+    sample = SAMPLES.get((group, single))
+    if sample is not None:
+        return sample[0] + ("List" if kind != single else "")
+    return {("", "Status"): "V1Status", ("autoscaling", "Scale"): "V1Scale"}.get((group, kind))
+
+
 def _object_violations(what: str, doc: Any) -> list[str]:
     if not isinstance(doc, dict):
         return [f"{what} is not a JSON object: {doc!r:.300}"]
     missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str)
                or not doc[k]]
-    return [f"{what} has no {k}: {doc!r:.300}" for k in missing]
+    if missing:
+        return [f"{what} has no {k}: {doc!r:.300}" for k in missing]
+    model = client_model(doc["apiVersion"], doc["kind"])
+    if model is None:  # a Table, a kind the client does not know
+        return []
+    try:
+        _CLIENT.deserialize(json.dumps(doc), model, "application/json")
+    except Exception as exc:  # pydantic, ValueError and TypeError alike
+        return [f"{what} is a {doc['kind']} the official client cannot read ({model}): "
+                f"{str(exc)[:400]}\n{doc!r:.600}"]
+    return []
 
 
 def _watch_violations(reply: Reply) -> list[str]:
@@ -320,6 +344,15 @@ CAUSES = {"details": {"causes": [{"reason": "FieldValueRequired", "message": "Re
      Reply(404, "application/json", b""), True),
     ("a typeless object under a group", FuzzRequest("GET", "/apis/apps/v1/deployments"),
      Reply(200, "application/json", b'{"items":[]}'), False),
+    ("a list the client reads", FuzzRequest("GET", "/apis/apps/v1/deployments"),
+     Reply(200, "application/json",
+           b'{"apiVersion":"apps/v1","kind":"DeploymentList","items":[]}'), True),
+    ("a node address the client cannot read", FuzzRequest("GET", "/api/v1/nodes/n"),
+     Reply(200, "application/json", b'{"apiVersion":"v1","kind":"Node","metadata":{},'
+                                    b'"status":{"addresses":[{"address":"1.2.3.4"}]}}'), False),
+    ("a watched pod the client cannot read", WATCH,
+     Reply(200, "application/json", b'{"type":"ADDED","object":{"apiVersion":"v1",'
+                                    b'"kind":"Pod","spec":{"containers":[{}]}}}\n'), False),
 ])
 def test_violations(name, request_, reply, ok):
     found = violations(request_, reply)

@@ -94,7 +94,7 @@ def test_document_describes_every_kind_and_error():
     pod = doc["definitions"]["core.v1.Pod"]
     containers = pod["properties"]["spec"]["properties"]["containers"]
     assert containers["x-kubernetes-patch-merge-key"] == "name"
-    assert containers["items"]["required"] == ["name"]
+    assert containers["items"]["type"] == "object"
     assert pod["properties"]["kind"]["enum"] == ["Pod"]
     assert "^[a-z]" in doc["definitions"]["core.v1.Service"]["properties"]["metadata"][
         "properties"]["name"]["pattern"]  # Services follow RFC 1035

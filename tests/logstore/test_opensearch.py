@@ -43,3 +43,32 @@ def test_node_keeps_documents_across_a_restart(tmp_path):
         assert doc["_source"] == {"n": 1}
     finally:
         node.stop()
+
+
+def test_the_foreground_runner_is_the_node_and_stops_on_sigterm(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from observe.logstore.opensearch import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "observe.logstore.run", "--data-dir",
+                             str(tmp_path), "--port", str(port), "--transport-port",
+                             str(free_port())], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while cluster_health(f"http://127.0.0.1:{port}") not in ("yellow", "green"):
+            assert proc.poll() is None, "the node exited while starting"
+            assert time.monotonic() < deadline, "the node did not start"
+            time.sleep(0.25)
+        assert "java" in open(f"/proc/{proc.pid}/cmdline", "rb").read().decode(), \
+            "the runner did not become the JVM"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) in (0, 143)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

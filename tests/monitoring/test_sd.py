@@ -106,7 +106,7 @@ async def test_metrics_count_answers(served):
 
 
 class _Api:
-    class config:  # noqa: N801 - stands in for ApiClient.config
+    class config:
         server = "http://127.0.0.1:1"
 
 

@@ -60,10 +60,11 @@ async def eventually(check: Callable[[], Awaitable[Any]], what: str,
 
 
 class Cluster:
-    def __init__(self, api: ApiClient, scheduler: Scheduler, metrics: CollectorRegistry) -> None:
+    """The test's view of the cluster, and the in-process scheduler's metrics if any."""
+
+    def __init__(self, api: ApiClient, metrics: CollectorRegistry | None = None) -> None:
         self.api = api
-        self.scheduler = scheduler
-        self.metrics = metrics
+        self.metrics = metrics or CollectorRegistry()
 
     async def add_node(self, name: str, **kwargs: Any) -> None:
         await self.api.create(NODES, node(name, **kwargs))
@@ -109,7 +110,7 @@ async def cluster(fresh_apiserver: ApiServerProcess) -> AsyncIterator[Cluster]:
                               metrics=SchedulerMetrics(registry, "default-scheduler"))
         running = asyncio.create_task(scheduler.run())
         try:
-            yield Cluster(api, scheduler, registry)
+            yield Cluster(api, registry)
         finally:
             await scheduler.shutdown()
             await asyncio.wait_for(running, 10)
@@ -151,6 +152,8 @@ async def test_a_pod_no_node_fits_reports_why_and_is_scheduled_once_one_does(
     assert cluster.sample("scheduler_schedule_attempts_total", result="unschedulable",
                           profile="default-scheduler") >= 1.0
     assert cluster.sample("scheduler_pending_pods", queue="unschedulable") == 1.0
+    assert cluster.sample("scheduler_unschedulable_pods", plugin="NodeResourcesFit",
+                          profile="default-scheduler") == 1.0
 
     await cluster.add_node("roomy", cpu="4")
     assert await cluster.wait_bound("big") == "roomy"
@@ -243,7 +246,7 @@ async def test_preemption_makes_room_for_a_more_important_pod(cluster: Cluster) 
     assert await cluster.wait_bound("urgent") == "only"
 
 
-def test_main_serves_health_and_metrics_and_schedules(
+def test_main_process_reports_and_retries_an_unschedulable_pod(
         fresh_apiserver: ApiServerProcess) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -251,30 +254,39 @@ def test_main_serves_health_and_metrics_and_schedules(
          str(fresh_apiserver.kubeconfig), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    message = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are "
+               "available: 3 No preemption victims found for incoming pod.")
     try:
         wait_http_ok(f"{base}/readyz", 30, proc)
         wait_http_ok(f"{base}/healthz", 5, proc)
 
         async def scenario() -> None:
             async with ApiClient(ClientConfig(server=fresh_apiserver.url)) as api:
-                await api.create(NODES, node("n1"))
-                await api.create(PODS, {"metadata": {"name": "p", "namespace": "default"},
-                                        "spec": {"containers": [{"name": "c", "image": "x"}]}},
-                                 namespace="default")
-
-                async def bound() -> str | None:
-                    got = await api.get(PODS, "p", namespace="default")
-                    return got["spec"].get("nodeName")
-                assert await eventually(bound, "the pod to be bound") == "n1"
+                await api.create(NAMESPACES, {"metadata": {"name": NS}})
+                cluster = Cluster(api)
+                for name in ("n1", "n2", "n3"):
+                    await cluster.add_node(name, cpu="1")
+                await cluster.add_pod(pod("big", cpu="2"))
+                event = await cluster.wait_failed("big")
+                assert (event["type"], event["message"]) == ("Warning", message)
+                condition = await eventually(lambda: cluster.scheduled_condition("big"),
+                                             "the PodScheduled condition")
+                assert (condition["status"], condition["reason"], condition["message"]) == (
+                    "False", "Unschedulable", message)
+                assert (await cluster.pod("big"))["status"]["phase"] == "Pending"
+                await cluster.add_node("roomy", cpu="4")
+                assert await cluster.wait_bound("big") == "roomy"
 
         asyncio.run(scenario())
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
             text = response.read().decode()
-        assert ('scheduler_schedule_attempts_total{profile="default-scheduler",'
-                'result="scheduled"} 1.0') in text
-        assert 'scheduler_pending_pods{queue="active"} 0.0' in text
-        assert "scheduler_scheduling_attempt_duration_seconds_bucket" in text
-        assert "rest_client_requests_total" in text
+        for line in ('scheduler_schedule_attempts_total{profile="default-scheduler",'
+                     'result="scheduled"} 1.0',
+                     'scheduler_pending_pods{queue="unschedulable"} 0.0',
+                     "scheduler_scheduling_attempt_duration_seconds_bucket",
+                     "scheduler_pod_scheduling_sli_duration_seconds_bucket",
+                     "rest_client_requests_total"):
+            assert line in text, f"{line!r} missing from /metrics"
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=15)

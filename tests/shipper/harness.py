@@ -17,7 +17,8 @@ from observe.shipper.outputs.fake import FakeBulkTransport
 from observe.shipper.shipper import Shipper
 
 FAST = dict(poll_interval=0.02, scan_interval=0.05, rotate_idle=0.2, truncate_grace=0.5,
-            metadata_wait=0.0, flush_interval=0.05, multiline_flush=0.2, retry_max=1.0)
+            metadata_wait=0.0, flush_interval=0.05, multiline_flush=0.2, retry_max=1.0,
+            stop_timeout=1.0)
 
 
 def fast_config(root: Path, **overrides: Any) -> ShipperConfig:

@@ -43,7 +43,8 @@ def validate_node(obj: dict) -> list[Cause]:
     cidrs = [spec.get("podCIDR")] if spec.get("podCIDR") else []
     for i, cidr in enumerate(cidrs + as_list(spec.get("podCIDRs"), "spec.podCIDRs", causes)):
         path = "spec.podCIDR" if i < len(cidrs) else f"spec.podCIDRs[{i - len(cidrs)}]"
-        causes += string_field(cidr, path, check=_cidr_errors)
+        # A null in the list is Go's "": no CIDR either.
+        causes += string_field(cidr, path, required_=True, check=_cidr_errors)
     causes += _validate_taints(spec.get("taints"), "spec.taints")
     status = as_dict(obj.get("status"), "status", causes)
     for key in ("capacity", "allocatable"):

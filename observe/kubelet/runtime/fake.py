@@ -3,16 +3,19 @@
 Containers "start" at once and run until a test ends them with :meth:`FakeRuntime.exit`
 or the kubelet stops them; a command named in ``fail_exec`` fails to start the way the
 real runtime reports it (exited, ``StartError``, exit code 128). Everything done to it is
-recorded for assertions.
+recorded for assertions. ``exec_stream`` runs the command for real, on the host, so the
+exec protocol can be tested without containers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import time
 from collections.abc import Callable, Sequence
 
+from observe.kubelet.runtime.containerexec import ExecProcess, ExecTarget, spawn
 from observe.kubelet.runtime.types import (
     EXITED,
     RUNNING,
@@ -90,6 +93,16 @@ class FakeRuntime:
                    ) -> tuple[int, bytes]:
         self.execs.append((container_id, list(argv)))
         return self.exec_result
+
+    async def exec_stream(self, container_id: str, argv: Sequence[str], *, stdin: bool,
+                          stdout: bool, stderr: bool, tty: bool) -> ExecProcess:
+        """Runs ``argv`` for real, on the host, with the container's environment."""
+        self.execs.append((container_id, list(argv)))
+        if not self._containers[container_id].running:
+            raise RuntimeError(f"container {container_id} is not running")
+        target = ExecTarget(None, {"PATH": os.environ.get("PATH", ""),
+                                   **self.configs[container_id].env}, "/")
+        return await spawn(target, argv, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
 
     def usage(self, container_id: str) -> ContainerUsage | None:
         return None

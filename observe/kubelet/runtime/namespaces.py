@@ -7,6 +7,10 @@ hostname and bind-mounts each volume (read-only where asked). Each container get
 of its own set up identically, so containers of one pod see the same hostname and the
 volumes their own ``volumeMounts`` name, as on Kubernetes.
 
+:func:`open_namespaces` and :func:`join` are how a command exec'd later (``kubectl exec``,
+exec probes and hooks) enters those same namespaces: the descriptors are opened before the
+fork, ``setns`` is called in the child between fork and exec.
+
 Standard library only (``ctypes`` for the system calls Python 3.11 lacks).
 """
 
@@ -53,6 +57,29 @@ class Mount:
     source: str
     target: str
     read_only: bool = False
+
+
+def open_namespaces(pid: int) -> list[tuple[int, int]]:
+    """Close-on-exec descriptors of ``pid``'s UTS and mount namespaces, with their types."""
+    _c()  # loaded now: the child that joins them should not have to load a library
+    opened: list[tuple[int, int]] = []
+    try:
+        for name, nstype in (("uts", CLONE_NEWUTS), ("mnt", CLONE_NEWNS)):
+            opened.append((os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC),
+                           nstype))
+    except OSError:
+        for fd, _ in opened:
+            os.close(fd)
+        raise
+    return opened
+
+
+def join(namespaces: Sequence[tuple[int, int]]) -> None:
+    """Enter namespaces from :func:`open_namespaces` (a single-threaded child only: the
+    kernel refuses a mount namespace to a process sharing its filesystem context)."""
+    libc = _c()
+    for fd, nstype in namespaces:
+        _check(libc.setns(fd, nstype), "setns")
 
 
 def supported() -> bool:

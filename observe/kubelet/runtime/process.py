@@ -8,8 +8,9 @@ pid alone. A running container whose shim vanished (killed by hand) is killed an
 exited, since nothing would collect its output or exit status any more.
 
 Stopping sends SIGTERM to the container's main process, waits up to the grace period, then
-SIGKILLs its process group and cgroup. Exec (probes, preStop hooks) enters the container's
-mount and UTS namespaces with ``nsenter`` and runs with its environment and directory.
+SIGKILLs its process group and cgroup. Exec (``kubectl exec``, probes, hooks) joins the
+container's cgroups and namespaces and runs with its environment and directory
+(:mod:`.containerexec`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import psutil
 import observe
 from observe.kubelet.layout import Layout
 from observe.kubelet.logs import LogOptions, read_log
-from observe.kubelet.runtime import cgroups
+from observe.kubelet.runtime import cgroups, containerexec
 from observe.kubelet.runtime.procfs import is_alive
 from observe.kubelet.runtime.shim import CONFIG, STATE, write_state
 from observe.kubelet.runtime.types import (
@@ -70,7 +71,6 @@ class ProcessRuntime:
         self._mtimes: dict[str, float] = {}
         self._seen: dict[str, str] = {}  # id -> state last reported by changed()
         self._tails: dict[str, str] = {}
-        self._nsenter = shutil.which("nsenter")
         # Cgroups of removed containers whose last processes had not yet gone.
         self._doomed_cgroups: list[cgroups.CgroupPaths] = []
         self._load()
@@ -300,31 +300,26 @@ class ProcessRuntime:
         for table in (self._configs, self._states, self._mtimes, self._seen, self._tails):
             table.pop(container_id, None)
 
-    async def exec(self, container_id: str, argv: Sequence[str], timeout: float
-                   ) -> tuple[int, bytes]:
+    def _exec_target(self, container_id: str) -> containerexec.ExecTarget:
         config = self._configs[container_id]
+        self._refresh(container_id)
         state = self._states.get(container_id) or {}
         if state.get("status") != RUNNING:
             raise RuntimeError(f"container {container_id[:12]} is not running")
-        command = list(argv)
-        workdir = config.get("workingDir") or "/"
-        if config.get("hostname") is not None and self._nsenter and state.get("pid"):
-            command = [self._nsenter, "--target", str(state["pid"]), "--mount", "--uts",
-                       f"--wd={workdir}", "--", *command]
-            workdir = "/"
-        proc = await asyncio.create_subprocess_exec(
-            *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env=config.get("env") or {},
-            cwd=workdir if os.path.isdir(workdir) else "/",
-            start_new_session=True)
-        try:
-            output, _ = await asyncio.wait_for(proc.communicate(), timeout)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
-            raise
-        return proc.returncode or 0, output
+        joins = config.get("hostname") is not None and state.get("pid")
+        return containerexec.ExecTarget(
+            pid=state["pid"] if joins else None, env=config.get("env") or {},
+            working_dir=config.get("workingDir") or "/",
+            cgroups=cgroups.CgroupPaths.from_json(config.get("cgroups")))
+
+    async def exec(self, container_id: str, argv: Sequence[str], timeout: float
+                   ) -> tuple[int, bytes]:
+        return await containerexec.run(self._exec_target(container_id), argv, timeout)
+
+    async def exec_stream(self, container_id: str, argv: Sequence[str], *, stdin: bool,
+                          stdout: bool, stderr: bool, tty: bool) -> containerexec.ExecProcess:
+        return await containerexec.spawn(self._exec_target(container_id), argv, stdin=stdin,
+                                         stdout=stdout, stderr=stderr, tty=tty)
 
     def usage(self, container_id: str) -> ContainerUsage | None:
         config = self._configs.get(container_id)

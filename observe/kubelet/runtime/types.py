@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from observe.kubelet.runtime.cgroups import Limits
 from observe.kubelet.runtime.namespaces import Mount
+
+if TYPE_CHECKING:
+    from observe.kubelet.runtime.containerexec import ExecProcess
 
 CREATED, RUNNING, EXITED, UNKNOWN = "created", "running", "exited", "unknown"
 
@@ -110,6 +113,12 @@ class Runtime(Protocol):
     async def exec(self, container_id: str, argv: Sequence[str], timeout: float
                    ) -> tuple[int, bytes]:
         """Run ``argv`` inside the container; (exit code, combined output)."""
+        ...
+
+    async def exec_stream(self, container_id: str, argv: Sequence[str], *, stdin: bool,
+                          stdout: bool, stderr: bool, tty: bool) -> ExecProcess:
+        """Start ``argv`` inside the container with its streams open (``kubectl exec``);
+        :class:`~.containerexec.ExecStartError` when it cannot start."""
         ...
 
     def usage(self, container_id: str) -> ContainerUsage | None: ...
