@@ -11,7 +11,8 @@ start. Reported:
 
 - start-up: process start until ``/readyz`` (initial lists rendered);
 - scrape time p50/p99/max of ``GET /metrics``, response read whole by a lean (urllib)
-  client, scrapes sequential as Prometheus does; series and bytes per scrape;
+  client, scrapes sequential as Prometheus does; the exporter's CPU seconds per scrape
+  (the figure a busy machine disturbs least); series and bytes per scrape;
 - exporter RSS after the scrapes and its peak (VmHWM).
 
 Peer, in the same run: rendering the same pods at scrape time instead of when they change
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -43,6 +45,7 @@ from exporters.state.store import KindRenderer
 from exporters.state.testing import PodExporterProcess
 from observe.testing import ApiServerProcess
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 TARGET_SECONDS = 1.0
 TARGET_RSS_MB = 300
 NAMESPACE = "bench"
@@ -142,6 +145,13 @@ def timed_scrapes(url: str, count: int) -> tuple[list[float], int, int]:
     return durations, len(body), series
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc/<pid>/stat."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2:].split()  # the command name may contain spaces
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -191,13 +201,16 @@ def main() -> None:
             exporter.wait_ready(timeout=600)
             print(f"start-up (process start to ready, initial lists rendered): "
                   f"{time.monotonic() - launched:.1f}s")
+            cpu_before = cpu_seconds(exporter.pid)
             durations, size, series = timed_scrapes(f"{exporter.base}/metrics", args.scrapes)
+            cpu_per_scrape = (cpu_seconds(exporter.pid) - cpu_before) / args.scrapes
             rss = psutil.Process(exporter.pid).memory_info().rss / 2**20
             peak = peak_rss_mb(exporter.pid)
             p50, p99 = pct(durations, 50), pct(durations, 99)
             print(f"scrape ({args.scrapes}x, {series} series, {size / 2**20:.0f} MiB): "
                   f"p50 {p50:.2f}s p99 {p99:.2f}s max {max(durations):.2f}s "
-                  f"mean {statistics.mean(durations):.2f}s")
+                  f"mean {statistics.mean(durations):.2f}s; exporter CPU {cpu_per_scrape:.2f}s "
+                  f"per scrape; machine load average {os.getloadavg()[0]:.1f}")
             print(f"exporter RSS: {rss:.0f} MiB now, {peak:.0f} MiB peak")
             verdict = ("meets" if p99 <= TARGET_SECONDS and peak <= TARGET_RSS_MB else "misses")
             print(f"{verdict} the targets (scrape <= {TARGET_SECONDS:.0f}s, RSS <= "

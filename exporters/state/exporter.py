@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 
@@ -55,7 +56,8 @@ class StateExporter:
     """Informers and renderers for the chosen kinds, in ksm's output order."""
 
     def __init__(self, client: ListerWatcher, options: StateOptions,
-                 telemetry: CollectorRegistry, types: Registry | None = None) -> None:
+                 telemetry: CollectorRegistry, types: Registry | None = None,
+                 **informer_options: Any) -> None:
         unknown = unknown_resources(options.resources)
         if unknown:
             raise ValueError(f"unknown resources: {', '.join(unknown)}")
@@ -66,7 +68,8 @@ class StateExporter:
                            for k in kinds}
         counted = InstrumentedListerWatcher(
             client, ListWatchMetrics(telemetry), {(k.group, k.plural): k.go_type for k in kinds})
-        self.factory = SharedInformerFactory(TransformingListerWatcher(counted, self._render))
+        self.factory = SharedInformerFactory(TransformingListerWatcher(counted, self._render),
+                                             **informer_options)
         self._kinds: list[tuple[KindRenderer, Informer]] = []
         for kind in kinds:
             resource_type = types.get(kind.group, kind.plural)

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 LINE_MARK = "\0"
 _MARK = LINE_MARK.encode()
 _NO_BLOCKS: tuple[bytes, ...] = ()
+# Objects whose blocks of one family are joined into one chunk: a few hundred KiB of text.
+OBJECTS_PER_CHUNK = 2048
 
 
 class RenderedObject(dict):
@@ -104,14 +106,17 @@ class KindRenderer:
         return Exposition(size, self._chunks(rendered))
 
     def _chunks(self, rendered: list[RenderedObject]) -> Iterator[bytes]:
-        """One chunk per header and per non-empty family body."""
+        """Each header, then its family's lines a slice of objects at a time (so a scrape
+        never holds a whole family's text at once)."""
         for index, header in enumerate(self.headers):
             yield header
             opening = self._openings[index]
-            body = b"".join([block.replace(_MARK, opening + o.identity) for o in rendered
-                             if (block := o.blocks[index])])
-            if body:
-                yield body
+            for start in range(0, len(rendered), OBJECTS_PER_CHUNK):
+                body = b"".join([block.replace(_MARK, opening + o.identity)
+                                 for o in rendered[start:start + OBJECTS_PER_CHUNK]
+                                 if (block := o.blocks[index])])
+                if body:
+                    yield body
 
     def text(self, obj: Object) -> str:
         """One object's exposition, headers included (for tests and debugging)."""

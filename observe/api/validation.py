@@ -21,6 +21,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from observe.api.errors import Cause
@@ -291,6 +292,21 @@ def ip_errors(value: str, family: str | None = None) -> list[str]:
     return []
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def time_errors(value: str) -> list[str]:
+    """Why ``value`` is no time a metav1.Time or MicroTime decodes (RFC 3339)."""
+    if _RFC3339.match(value):
+        try:
+            datetime.fromisoformat(value[:19])  # the calendar: no month 13, no hour 25
+        except ValueError:
+            pass
+        else:
+            return []
+    return ["must be an RFC 3339 time (e.g. 2006-01-02T15:04:05Z)"]
+
+
 def _mask_trailing_dash(value: str) -> str:
     # generateName is a prefix: "web-" is fine because a random suffix follows the dash.
     return value[:-1] + "a" if len(value) > 1 and value.endswith("-") else value
@@ -334,6 +350,11 @@ def string_field(value: Any, path: str, *, required_: bool = False,
     if not isinstance(value, str):
         return [type_error(path, value, "string")]
     return [invalid(path, value, msg) for msg in (check(value) if check else [])]
+
+
+def time_field(value: Any, path: str, *, required_: bool = False) -> list[Cause]:
+    """A metav1.Time: Go refuses anything else while decoding, so it is never stored."""
+    return string_field(value, path, required_=required_, check=time_errors)
 
 
 def int_field(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None,

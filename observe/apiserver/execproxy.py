@@ -3,7 +3,8 @@ pod's node (found as for ``pods/log``, :func:`~observe.apiserver.logproxy.pod_ku
 
 The order of checks is kube-apiserver's: the query as ``PodExecOptions``, the container
 (named, or the only one), the node; then a request that is not a websocket upgrade is
-refused (``Upgrade request required``). These answers are plain HTTP Statuses, before any
+refused (``Upgrade request required``; SPDY, all that clients before kubectl 1.30 speak, is
+not served and is told so). These answers are plain HTTP Statuses, before any
 upgrade: kubectl 1.32 then retries over SPDY, gets the same Status and prints it.
 
 Past them the client's upgrade is accepted whatever the kubelet answers, as kube-apiserver's
@@ -60,7 +61,7 @@ class ExecProxy:
                f"{meta['namespace']}/{meta['name']}/{container}")
         ready = web.WebSocketResponse(protocols=rc.SUPPORTED).can_prepare(request)
         if not ready.ok:
-            raise errors.bad_request("Upgrade request required")
+            raise errors.bad_request(not_upgraded(request.headers.get("Upgrade", "")))
         offered = rc.offered(request.headers.getall(rc.PROTOCOL_HEADER, ()))
         try:
             protocol = rc.negotiate(offered)
@@ -109,6 +110,15 @@ class ExecProxy:
                     if text:
                         return text
         return f"{error.status} {error.message}"
+
+
+def not_upgraded(upgrade: str) -> str:
+    """Why a request that is not a websocket upgrade gets no stream."""
+    if not upgrade:
+        return "Upgrade request required"
+    # Clients before kubectl 1.30 speak only SPDY, which is not served here.
+    return (f'unable to upgrade connection: the "{upgrade}" protocol is not supported, '
+            "only websockets (kubectl 1.30 or newer)")
 
 
 async def _relay(client: web.WebSocketResponse,

@@ -19,6 +19,7 @@ from observe.client.clock import Clock, LoopClock
 from observe.client.informer import SharedInformerFactory
 from observe.controllers.base import Controller, ControllerContext
 from observe.controllers.cronjob import CronJobController
+from observe.controllers.daemonset import DaemonSetController
 from observe.controllers.deployment import DeploymentController
 from observe.controllers.endpoints import EndpointsController
 from observe.controllers.endpointslice import EndpointSliceController
@@ -56,6 +57,7 @@ FACTORIES: dict[str, Factory] = {
     "ttl-after-finished": lambda ctx, o: TTLAfterFinishedController(
         ctx, workers=o.concurrent_ttl_after_finished_syncs),
     "cronjob": lambda ctx, o: CronJobController(ctx, workers=o.concurrent_cron_job_syncs),
+    "daemonset": lambda ctx, o: DaemonSetController(ctx, workers=o.concurrent_daemonset_syncs),
 }
 
 

@@ -78,7 +78,7 @@ class _Side(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         peer = self.peer
-        if peer is not None and peer.transport is not None:
+        if peer is not None and peer.transport is not None and not self.conn.closed:
             peer.transport.write(data)
             self._bytes.inc(len(data))
 
@@ -149,6 +149,9 @@ class _Connection:
                 self.close()
                 return
             upstream = _Side(self, self.route.counter("bytes", "out"))
+            # Linked before connecting: the endpoint may speak first, and its first bytes can
+            # arrive before this coroutine resumes.
+            upstream.peer = client
             try:
                 await asyncio.wait_for(
                     loop.create_connection(lambda u=upstream: u, endpoint.ip, endpoint.port),
@@ -161,7 +164,7 @@ class _Connection:
                 assert upstream.transport is not None
                 upstream.transport.close()
                 return
-            self.upstream, upstream.peer, client.peer = upstream, client, upstream
+            self.upstream, client.peer = upstream, upstream
             self.route.counter("connections", "forwarded").inc()
             client.transport.resume_reading()
             return

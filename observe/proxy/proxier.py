@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,12 +39,17 @@ from observe.proxy.table import (
 log = logging.getLogger("observe.proxy")
 
 DRAIN_TIMEOUT = 30.0
+# kube-proxy's --iptables-sync-period: a full sync at least this often, changes or not.
+SYNC_PERIOD = 30.0
+# How soon a listener that could not be opened is tried again.
+RETRY_PERIOD = 1.0
 LISTENER_FAILED = "FailedToStartServiceListener"
 
 
 class Proxier:
     def __init__(self, api: Any, factory: SharedInformerFactory, *, node_name: str,
                  node_address: str, metrics: ProxyMetrics, drain_timeout: float = DRAIN_TIMEOUT,
+                 sync_period: float = SYNC_PERIOD,
                  resources: Registry | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         resources = resources or default_registry()
@@ -51,6 +57,7 @@ class Proxier:
         self.node_address = node_address
         self.metrics = metrics
         self.drain_timeout = drain_timeout
+        self.sync_period = sync_period
         self.clock = clock
         self.recorder = EventRecorder(api, "kube-proxy", host=node_name)
         services_type = resources.get("", "services")
@@ -117,10 +124,14 @@ class Proxier:
             self._dirty.clear()
             try:
                 await self.sync()
+                retry = bool(self._failed)
             except Exception:
-                log.exception("syncing proxy rules failed; retrying on the next change")
+                log.exception("syncing proxy rules failed; retrying")
+                retry = True
             self._synced_once.set()
-            await self._dirty.wait()
+            period = RETRY_PERIOD if retry else self.sync_period
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dirty.wait(), period)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -168,7 +179,8 @@ class Proxier:
         try:
             await listener.start()
         except OSError as e:
-            message = f"listen tcp {key.address}:{key.port}: {e.strerror or e}"
+            reason = os.strerror(e.errno).lower() if e.errno else str(e)
+            message = f"listen tcp {key.address}:{key.port}: bind: {reason}"
             if self._failed.get(key) != message:
                 self._failed[key] = message
                 log.warning("%s: cannot serve %s: %s", route.service, key, message)

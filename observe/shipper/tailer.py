@@ -154,16 +154,20 @@ class Tailer:
         """A file truncated and written again past the old offset between two looks has
         its size back, but not its first line: compare fingerprints."""
         for state in list(self.files.values()):
-            source = state.source
-            if source is None or source.compressed or state.finishing:
+            if state.source is None or state.finishing:
                 continue
-            try:
-                same = fingerprint(source.head()) == state.fingerprint
-            except OSError:
-                continue
-            if not same:
+            if not self._same_head(state):
                 log.info("%s was truncated and rewritten", state.path)
                 self._detach(state, now)
+
+    def _same_head(self, state: FileState) -> bool:
+        source = state.source
+        if source is None or source.compressed:
+            return True
+        try:
+            return fingerprint(source.head()) == state.fingerprint
+        except OSError:
+            return True  # unreadable now; the next look decides
 
     def _consider(self, path: str, key: tuple[int, int], signature: tuple[int, int],
                   now: float) -> FileState | None:
@@ -249,6 +253,13 @@ class Tailer:
                 continue
             if not data:
                 state.at_end = True
+                continue
+            if not self._same_head(state):
+                # Truncated and written again since the last look: the bytes just read may
+                # be new content at an old offset. They are dropped; what was in the file
+                # before is in copytruncate's copy, which is read from here on.
+                log.info("%s was truncated and rewritten", state.path)
+                self._detach(state, now)
                 continue
             state.at_end = len(data) < chunk
             state.last_growth = now

@@ -72,12 +72,11 @@ def test_first_sync_creates_one_slice_with_every_endpoint():
 
 
 def test_no_change_means_no_writes():
-    pods = [pod("a", "127.1.0.2")]
-    existing = [slice_of("web-x", ["127.1.0.2"])]
-    existing[0]["endpoints"] = endpoints_of(service(), pods)[next(iter(
-        endpoints_of(service(), pods)))][1]
-    actions = reconcile_slices(service(), endpoints_of(service(), pods), existing)
-    assert actions.empty, actions
+    desired = endpoints_of(service(), [pod("a", "127.1.0.2")])
+    [(ports, endpoints)] = desired.values()
+    existing = new_slice(service(), ports, endpoints)
+    existing["metadata"]["name"] = "web-x"
+    assert reconcile_slices(service(), desired, [existing]).empty
 
 
 def test_an_unready_pod_updates_its_slice_in_place():

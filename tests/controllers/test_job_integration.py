@@ -3,12 +3,16 @@ the tests finish pods by writing the status a kubelet would (phase Succeeded or 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from observe.api import meta as m
 from observe.api.registry import default_registry
 from observe.client.errors import ApiError
 from observe.controllers.jobstate import COMPLETION_INDEX, TRACKING_FINALIZER
 from tests.controllers.cluster import PODS, events_for, eventually, live_pods
 
 JOBS = default_registry().get("batch", "jobs")
+CRONJOBS = default_registry().get("batch", "cronjobs")
 
 
 def job(name: str, completions: int | None, parallelism: int, **spec: object) -> dict:
@@ -129,3 +133,37 @@ async def _reasons(api, ns: str, name: str, need: set[str]) -> list[str] | None:
 
 async def _messages(api, ns: str, name: str, reason: str) -> list[str]:
     return [msg for r, msg in await events_for(api, ns, name) if r == reason]
+
+
+async def test_an_every_minute_cronjob_runs_its_job(api, ns, controllers):
+    """The CronJob was last scheduled 90s ago (as if the controller had been down): on
+    start it runs the latest missed minute at once, through the Job controller to a pod."""
+    created = await api.create(CRONJOBS, {
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
+        "spec": {"schedule": "* * * * *",
+                 "jobTemplate": {"spec": {"template": {"spec": {
+                     "restartPolicy": "Never",
+                     "containers": [{"name": "c", "image": "busybox"}]}}}}}}, namespace=ns)
+    last = m.now() - timedelta(seconds=90)
+    await api.replace(CRONJOBS, {**created, "status": {"lastScheduleTime": m.rfc3339(last)}},
+                      subresource="status")
+    await controllers("cronjob", "job")
+
+    async def a_job() -> list[dict]:
+        return (await api.list(JOBS, namespace=ns))["items"]
+    jobs = await eventually(a_job, "a job from the cronjob")
+    assert len(jobs) == 1
+    meta = jobs[0]["metadata"]
+    assert meta["ownerReferences"][0]["kind"] == "CronJob"
+    scheduled = m.parse_time(meta["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"])
+    assert meta["name"] == f"tick-{int(scheduled.timestamp()) // 60}"
+    assert last < scheduled <= m.now()
+    await eventually(lambda: running_pods(api, ns, meta["name"]), "the job's pod")
+    status = (await eventually(lambda: _cron_active(api, ns), "status.active"))["status"]
+    assert status["active"][0]["name"] == meta["name"]
+    assert status["lastScheduleTime"] == m.rfc3339(scheduled)
+
+
+async def _cron_active(api, ns: str) -> dict | None:
+    cj = await api.get(CRONJOBS, "tick", namespace=ns)
+    return cj if (cj.get("status") or {}).get("active") else None

@@ -34,8 +34,8 @@ def test_select_controllers(spec, expected):
 
 
 def test_unknown_controller_is_refused():
-    with pytest.raises(ValueError, match="unknown controller 'cronjob'"):
-        select_controllers("cronjob")
+    with pytest.raises(ValueError, match="unknown controller 'frobnicator'"):
+        select_controllers("frobnicator")
 
 
 def test_flags_become_options():

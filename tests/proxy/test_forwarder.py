@@ -109,3 +109,25 @@ async def test_close_drains_open_connections_then_cuts_them(backends):
     await asyncio.wait_for(listener.close(drain_timeout=0.1), 5)
     assert await asyncio.wait_for(reader.read(), 5) == b"", "cut after the drain timeout"
     writer.close()
+
+
+async def test_an_endpoint_that_speaks_first_is_heard():
+    async def greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"hello\n")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    host = random_loopback()
+    server = await asyncio.start_server(greet, host, 0)
+    endpoint = Endpoint(host, server.sockets[0].getsockname()[1])
+    listener = await listen([endpoint])
+    try:
+        for _ in range(50):  # the race is between the greeting and linking the two sides
+            reader, writer = await asyncio.open_connection(listener.key.address,
+                                                           listener.key.port)
+            assert await asyncio.wait_for(reader.readline(), 5) == b"hello\n"
+            writer.close()
+    finally:
+        await listener.close(0)
+        server.close()

@@ -57,6 +57,19 @@ class RunningShipper:
             await self._task
             self._task = None
 
+    async def crash(self) -> None:
+        """Stop as a SIGKILL would: nothing more is sent or saved."""
+        shipper = self.shipper
+
+        async def die() -> None:
+            for task in shipper.delivery._senders:
+                task.cancel()
+            shipper.tailer.close()
+            shipper.checkpoints.close()
+
+        shipper.close = die  # type: ignore[method-assign]
+        await self.stop()
+
     async def until(self, condition: Callable[[], bool], timeout: float = 10.0,
                     what: str = "condition") -> None:
         deadline = time.monotonic() + timeout

@@ -11,7 +11,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from .harness import RunningShipper, fast_config
@@ -24,6 +24,7 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("gzip"), st.none()),
     st.tuples(st.just("copytruncate"), st.none()),
     st.tuples(st.just("restart"), st.none()),
+    st.tuples(st.just("crash"), st.none()),
     st.tuples(st.just("pause"), st.sampled_from([0.0, 0.05, 0.3])),
 )
 
@@ -71,8 +72,8 @@ async def play(operations) -> None:
         await run.__aenter__()
         stored: dict = {}
         for op, arg in operations:
-            if op == "restart":
-                await run.stop()
+            if op in ("restart", "crash"):
+                await (run.stop() if op == "restart" else run.crash())
                 stored.update(run.documents)
                 run = RunningShipper(config)
                 run.transport.documents.update(stored)  # the store outlives the shipper
@@ -96,5 +97,8 @@ async def play(operations) -> None:
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(OPERATIONS, min_size=1, max_size=14))
+@example([("write", 1), ("pause", 0.0), ("copytruncate", None), ("write", 2)])
+@example([("write", 30), ("split", 2), ("crash", None), ("write", 5), ("rotate", None),
+          ("gzip", None), ("write", 3)])
 def test_every_line_exactly_once_whatever_happens_to_the_files(operations):
     asyncio.run(play(operations))

@@ -17,6 +17,7 @@ from observe.api.validation import (
     qualified_name_errors,
     required,
     string_field,
+    time_field,
 )
 
 TEXT_LIMITS = {"reportingInstance": 128, "action": 128, "reason": 128, "message": 1024}
@@ -40,6 +41,14 @@ def validate_event(obj: dict) -> list[Cause]:
                 "reportingInstance"):
         causes += string_field(obj.get(key), key)
     causes += int_field(obj.get("count"), "count")
+    for key in ("firstTimestamp", "lastTimestamp", "eventTime"):
+        causes += time_field(obj.get(key), key)
+    source = as_dict(obj.get("source"), "source", causes)
+    for key in ("component", "host"):
+        causes += string_field(source.get(key), f"source.{key}")
+    series = as_dict(obj.get("series"), "series", causes)
+    causes += int_field(series.get("count"), "series.count")
+    causes += time_field(series.get("lastObservedTime"), "series.lastObservedTime")
     if causes:
         return causes
     if not obj.get("eventTime"):

@@ -8,7 +8,7 @@ import copy
 import ipaddress
 
 from observe.api.errors import Cause
-from observe.api.kinds.fields import child, existing
+from observe.api.kinds.fields import child, existing, objects, set_default
 from observe.api.kinds.podspec import TAINT_EFFECTS
 from observe.api.kinds.resources import canonicalize_resource_list, validate_resource_list
 from observe.api.kinds.strategy import KindStrategy, build_strategy
@@ -22,7 +22,15 @@ from observe.api.validation import (
     label_value_errors,
     qualified_name_errors,
     string_field,
+    time_field,
 )
+
+# Strings Go writes even when empty: the official client requires them.
+NODE_INFO_FIELDS = ("architecture", "bootID", "containerRuntimeVersion", "kernelVersion",
+                    "kubeProxyVersion", "kubeletVersion", "machineID", "operatingSystem",
+                    "osImage", "systemUUID")
+ALWAYS_WRITTEN = {"addresses": ("type", "address"), "conditions": ("type", "status")}
+TIMES = {"conditions": ("lastHeartbeatTime", "lastTransitionTime")}
 
 
 def default_node(obj: dict) -> None:
@@ -30,6 +38,13 @@ def default_node(obj: dict) -> None:
     status = existing(obj, "status")
     if status is None:
         return
+    info = existing(status, "nodeInfo")
+    for key in NODE_INFO_FIELDS:
+        set_default(info, key, "")
+    for list_key, keys in ALWAYS_WRITTEN.items():
+        for item in objects(status, list_key):
+            for key in keys:
+                set_default(item, key, "")
     canonicalize_resource_list(existing(status, "capacity"))
     canonicalize_resource_list(existing(status, "allocatable"))
     if status.get("allocatable") is None and isinstance(status.get("capacity"), dict):
@@ -49,6 +64,17 @@ def validate_node(obj: dict) -> list[Cause]:
     status = as_dict(obj.get("status"), "status", causes)
     for key in ("capacity", "allocatable"):
         causes += validate_resource_list(status.get(key), f"status.{key}", container=False)
+    info = as_dict(status.get("nodeInfo"), "status.nodeInfo", causes)
+    for key in NODE_INFO_FIELDS:
+        causes += string_field(info.get(key), f"status.nodeInfo.{key}")
+    for list_key, keys in ALWAYS_WRITTEN.items():
+        path = f"status.{list_key}"
+        for _, item, item_path in dict_items(as_list(status.get(list_key), path, causes), path,
+                                             causes):
+            for key in keys:
+                causes += string_field(item.get(key), f"{item_path}.{key}")
+            for key in TIMES.get(list_key, ()):
+                causes += time_field(item.get(key), f"{item_path}.{key}")
     return causes
 
 
