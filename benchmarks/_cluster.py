@@ -4,7 +4,8 @@
   directory, its apiserver URL and component pids from ``observe status -o json``, stopped
   with ``observe down``;
 - :class:`Component`: one ``python -m observe <component>`` process started directly, for
-  benchmarks that want the control plane without ``observe up``'s monitoring stack;
+  benchmarks that want the control plane without ``observe up``'s monitoring stack, and
+  :func:`hollow_kubelet`, the one process hosting many hollow nodes;
 - pod watching with client-side arrival times, paced starts, percentiles, RSS per
   process tree, and the notes every run prints (load average, no peer control plane).
 
@@ -29,9 +30,11 @@ import aiohttp
 import orjson
 import psutil
 
-from observe.testing import wait_http_ok
+from observe.testing import free_port, wait_http_ok
 
 JSON = {"Content-Type": "application/json"}
+# Hollow pods need no real addresses; a /16 of loopback no `observe up` node uses.
+HOLLOW_POD_CIDR = "127.128.0.0/16"
 NO_PEER = ("no peer control plane (kube-apiserver, kind, k3s) is installed on this machine, "
            "so figures are compared with the issue's targets and Kubernetes' published "
            "figures only")
@@ -153,6 +156,34 @@ class Component:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def hollow_kubelet(kubeconfig: Path, nodes: int, root: Path, prefix: str = "hollow-",
+                   extra: tuple[str, ...] = ()) -> Component:
+    """ONE ``observe kubelet --hollow`` process hosting ``nodes`` nodes named
+    ``<prefix><index>`` (not started yet; it is healthy once every node is registered)."""
+    port = free_port()
+    return Component(
+        "kubelet", ["--node-name", "hollow", "--hollow", "--hollow-nodes", str(nodes),
+                    "--node-name-prefix", prefix, "--kubeconfig", str(kubeconfig),
+                    "--root-dir", str(root / "hollow"), "--port", str(port),
+                    "--pod-cidr", HOLLOW_POD_CIDR, *extra],
+        root / "hollow-kubelet.log", f"http://127.0.0.1:{port}/readyz")
+
+
+async def wait_nodes_ready(http: aiohttp.ClientSession, base: str, count: int,
+                           timeout: float) -> int:
+    """Poll the Nodes until ``count`` are Ready or ``timeout`` passes; returns how many
+    are."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with http.get(f"{base}/api/v1/nodes") as r:
+            items = (await r.json())["items"]
+        ready = sum(1 for n in items for c in (n.get("status") or {}).get("conditions") or []
+                    if c.get("type") == "Ready" and c.get("status") == "True")
+        if ready >= count or time.monotonic() >= deadline:
+            return ready
+        await asyncio.sleep(1)
 
 
 async def paced(rate: float, count: int) -> AsyncIterator[int]:

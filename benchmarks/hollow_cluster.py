@@ -40,17 +40,18 @@ from _cluster import (
     JSON,
     NO_PEER,
     Component,
+    hollow_kubelet,
     load_note,
     resource_version,
     rss_line,
     tree_rss,
+    wait_nodes_ready,
     watch,
 )
 
 from observe.testing import ApiServerProcess, free_port
 
 NAMESPACE = "bench"
-HOLLOW_POD_CIDR = "127.128.0.0/16"
 PROGRESS_EVERY = 15.0
 
 
@@ -81,19 +82,14 @@ class ControlPlane:
             port = free_port()
             flags = ["--kubeconfig", kubeconfig, "--port", str(port)]
             self._start(command, flags, f"http://127.0.0.1:{port}/healthz")
-        port = free_port()
-        self.hollow = self._start(
-            "kubelet", ["--node-name", "hollow", "--hollow", "--hollow-nodes", str(self.nodes),
-                        "--node-name-prefix", "hollow-", "--kubeconfig", kubeconfig,
-                        "--root-dir", str(self.root / "hollow"), "--port", str(port),
-                        "--pod-cidr", HOLLOW_POD_CIDR],
-            f"http://127.0.0.1:{port}/readyz", timeout=600)
+        self.hollow = hollow_kubelet(self.apiserver.kubeconfig, self.nodes, self.root)
+        self.components.append(self.hollow)
+        self.hollow.start(timeout=600)
 
-    def _start(self, command: str, args: list[str], health_url: str, timeout: float = 60
-               ) -> Component:
+    def _start(self, command: str, args: list[str], health_url: str) -> None:
         component = Component(command, args, self.root / f"{command}.log", health_url)
         self.components.append(component)
-        return component.start(timeout)
+        component.start()
 
     def stop(self) -> None:
         for component in reversed(self.components):
@@ -108,25 +104,6 @@ class ControlPlane:
     def rss(self) -> str:
         return (f"control plane RSS: {rss_line(self.pids())}; hollow kubelet (not counted) "
                 f"{tree_rss(self.hollow.pid) / 2**20:.0f} MiB")
-
-
-async def ready_nodes(http: aiohttp.ClientSession, base: str) -> int:
-    async with http.get(f"{base}/api/v1/nodes") as r:
-        items = (await r.json())["items"]
-    return sum(1 for n in items for c in (n.get("status") or {}).get("conditions") or []
-               if c.get("type") == "Ready" and c.get("status") == "True")
-
-
-async def wait_nodes(http: aiohttp.ClientSession, base: str, count: int, timeout: float
-                     ) -> int:
-    deadline = time.monotonic() + timeout
-    ready = 0
-    while time.monotonic() < deadline:
-        ready = await ready_nodes(http, base)
-        if ready >= count:
-            break
-        await asyncio.sleep(1)
-    return ready
 
 
 async def deployment_status(http: aiohttp.ClientSession, base: str, name: str) -> dict:
@@ -227,7 +204,7 @@ async def scale_out(http: aiohttp.ClientSession, base: str, first: int, total: i
 async def run(plane: ControlPlane, args: argparse.Namespace, deadline: float) -> None:
     base = plane.apiserver.url
     async with aiohttp.ClientSession() as http:
-        ready = await wait_nodes(http, base, args.nodes, timeout=300)
+        ready = await wait_nodes_ready(http, base, args.nodes, timeout=300)
         print(f"  {ready}/{args.nodes} hollow nodes Ready; {plane.rss()}", flush=True)
         async with http.post(f"{base}/api/v1/namespaces", headers=JSON,
                              data=orjson.dumps({"metadata": {"name": NAMESPACE}})) as r:

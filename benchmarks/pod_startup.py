@@ -60,6 +60,11 @@ def pod(name: str) -> dict:
                                                         "periodSeconds": 1}}]}}
 
 
+def unschedulable(pod: dict) -> bool:
+    return any(c.get("type") == "PodScheduled" and c.get("reason") == "Unschedulable"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+
+
 @dataclass
 class Timeline:
     """Client-side moments of each pod, by name."""
@@ -68,6 +73,8 @@ class Timeline:
     running: dict[str, float] = field(default_factory=dict)
     ready: dict[str, float] = field(default_factory=dict)
     create_errors: list[str] = field(default_factory=list)
+    waited_for_room: set[str] = field(default_factory=set)
+    """Pods the scheduler found no node for at least once (every node full)."""
     live: int = 0
     peak_live: int = 0
 
@@ -87,6 +94,8 @@ async def follow(http: aiohttp.ClientSession, pods_url: str, version: str, timel
         elif kind == "DELETED":
             timeline.live -= 1
             continue
+        if unschedulable(obj):
+            timeline.waited_for_room.add(name)
         if (obj.get("status") or {}).get("phase") == "Running":
             timeline.running.setdefault(name, arrived)
         if is_ready(obj) and name not in timeline.ready:
@@ -138,6 +147,11 @@ async def phase(base: str, rate: float, duration: float, settle: float) -> None:
         print(f"{rate:g} pods/s for {duration:g}s: {count} pods created at {achieved:.1f}/s "
               f"({len(timeline.create_errors)} create errors), peak {timeline.peak_live} "
               f"live pods; {load_note()}")
+        if timeline.ready:
+            span = max(timeline.ready.values()) - min(timeline.created.values())
+            print(f"  {len(timeline.ready)} pods Ready in {span:.1f}s from the first create "
+                  f"({len(timeline.ready) / span:.1f} pods/s); {len(timeline.waited_for_room)} "
+                  "pods were Unschedulable for a while (every node at its 110-pod limit)")
         for error in timeline.create_errors[:3]:
             print(f"  create error: {error[:200]}")
         for label, seen in (("Running", timeline.running), ("Ready", timeline.ready)):

@@ -1,11 +1,15 @@
 """Scheduler throughput benchmark; prints figures, never passes or fails.
 
-    python benchmarks/scheduler.py [--nodes 100 1000] [--pods 3000] [--cpu-profile FILE]
+    python benchmarks/scheduler.py [--nodes 100 1000] [--pods 3000] [--hollow]
+                                   [--cpu-profile FILE]
 
 For each node count: a fresh ``observe apiserver``, that many fake Nodes created through
 the API (Ready, 32 cpu / 128Gi / 110 pods allocatable, spread over three zones; no kubelet
-behind them), then the pending pods (100m cpu, 128Mi each). Only then does a real
-``observe scheduler`` process start, so pod creation is not part of the measurement. Figures:
+behind them) or, with ``--hollow``, that many hollow nodes of one ``observe kubelet
+--hollow`` process (same capacity, no zones; they renew Leases and report each pod bound to
+them Running while the scheduler works), then the pending pods (100m cpu, 128Mi each). Only
+then does a real ``observe scheduler`` process start, so pod creation is not part of the
+measurement. Figures:
 
 - pods/s from the scheduler's readiness (informers synced) until the last pod is seen bound
   on an apiserver watch, and from process start (adds start-up and the initial list);
@@ -32,6 +36,8 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _cluster import hollow_kubelet, load_note, wait_nodes_ready
 
 from observe.testing import ApiServerProcess, free_port
 
@@ -177,19 +183,35 @@ async def measure(server: ApiServerProcess, pods: int, log_path: Path, profile: 
           "is 680 pods/s at 5,000 nodes (Go)")
 
 
-def run_case(nodes: int, pods: int, profile: str | None) -> None:
+async def hollow_nodes_ready(server: ApiServerProcess, nodes: int) -> int:
+    async with aiohttp.ClientSession() as http:
+        return await wait_nodes_ready(http, server.url, nodes, timeout=300)
+
+
+def run_case(nodes: int, pods: int, profile: str | None, hollow: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = ApiServerProcess(Path(tmp) / "apiserver")
         server.start()
+        kubelet = None
         try:
             started = time.monotonic()
-            asyncio.run(create_all(server.url, "/api/v1/nodes", [node(i) for i in range(nodes)]))
+            if hollow:
+                kubelet = hollow_kubelet(server.kubeconfig, nodes, Path(tmp), prefix="node-",
+                                         extra=("--cpu", "32", "--memory", "128Gi"))
+                kubelet.start(timeout=600)
+                ready = asyncio.run(hollow_nodes_ready(server, nodes))
+                print(f"  {ready}/{nodes} hollow nodes Ready")
+            else:
+                asyncio.run(create_all(server.url, "/api/v1/nodes",
+                                       [node(i) for i in range(nodes)]))
             asyncio.run(create_all(server.url, "/api/v1/namespaces/default/pods",
                                    [pod(i) for i in range(pods)]))
             print(f"  created {nodes} nodes and {pods} pods in "
                   f"{time.monotonic() - started:.1f}s (not measured)")
             asyncio.run(measure(server, pods, Path(tmp) / "scheduler.log", profile))
         finally:
+            if kubelet is not None:
+                kubelet.stop()
             server.stop()
 
 
@@ -198,10 +220,14 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--pods", type=int, default=3000)
     parser.add_argument("--cpu-profile", help="write a cProfile of the scheduler here")
+    parser.add_argument("--hollow", action="store_true",
+                        help="nodes are hollow kubelets (one process) that also report the "
+                             "bound pods Running, instead of bare Node objects")
     args = parser.parse_args()
     for count in args.nodes:
-        print(f"{count} nodes, {args.pods} pending pods:")
-        run_case(count, args.pods, args.cpu_profile)
+        kind = "hollow nodes" if args.hollow else "nodes"
+        print(f"{count} {kind}, {args.pods} pending pods; {load_note()}")
+        run_case(count, args.pods, args.cpu_profile, args.hollow)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ class RenderedObject(dict):
     cache can key it and notice changes) and, as attributes, its rendered metrics and how
     many bytes of exposition they make once filled in."""
 
-    __slots__ = ("blocks", "identity", "size")
+    __slots__ = ("blocks", "identity", "present", "size")
 
     def __init__(self, obj: Object, identity: bytes, blocks: tuple[bytes, ...],
                  size: int) -> None:
@@ -56,6 +56,8 @@ class RenderedObject(dict):
         self.identity = identity
         self.blocks = blocks
         self.size = size
+        # Bit i set: the object has series in family i (a scrape skips families none has).
+        self.present = sum(1 << i for i, block in enumerate(blocks) if block)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,13 @@ class KindRenderer:
     def _chunks(self, rendered: list[RenderedObject]) -> Iterator[bytes]:
         """Each header, then its family's lines a slice of objects at a time (so a scrape
         never holds a whole family's text at once)."""
+        present = 0
+        for o in rendered:
+            present |= o.present
         for index, header in enumerate(self.headers):
             yield header
+            if not present >> index & 1:
+                continue
             opening = self._openings[index]
             for start in range(0, len(rendered), OBJECTS_PER_CHUNK):
                 body = b"".join([block.replace(_MARK, opening + o.identity)

@@ -353,8 +353,13 @@ def string_field(value: Any, path: str, *, required_: bool = False,
 
 
 def time_field(value: Any, path: str, *, required_: bool = False) -> list[Cause]:
-    """A metav1.Time: Go refuses anything else while decoding, so it is never stored."""
-    return string_field(value, path, required_=required_, check=time_errors)
+    """A metav1.Time: Go refuses anything else while decoding (``""`` too), so it is never
+    stored; absent (or null) is the zero time."""
+    if value is None:
+        return [required(path)] if required_ else []
+    if not isinstance(value, str):
+        return [type_error(path, value, "string")]
+    return [invalid(path, value, msg) for msg in time_errors(value)]
 
 
 def int_field(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None,

@@ -37,6 +37,8 @@ log = logging.getLogger("observe.apiserver")
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 LONG_RUNNING = ("WATCH", "CONNECT")
+# Streams whose requests kube-apiserver's metrics count under the verb CONNECT.
+CONNECT_SUBRESOURCES = ("exec",)
 # Clients such as the Python client ask for ``/version/``: every fixed path takes an optional
 # trailing slash.
 SLASH = "{slash:/?}"
@@ -73,6 +75,8 @@ KEY_METRICS = web.AppKey("metrics", ApiMetrics)
 
 
 def _verb(method: str, query: dict[str, str], target: paths.Target | None) -> str:
+    if target is not None and target.subresource in CONNECT_SUBRESOURCES:
+        return "CONNECT"
     if method == "GET":
         if query.get("watch", "").lower() in ("1", "true"):
             return "WATCH"

@@ -11,7 +11,9 @@ cluster is running fails and says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import subprocess
 import sys
 import time
 from typing import Any
@@ -80,6 +82,11 @@ def run(session: Session, args: argparse.Namespace) -> int:
         doc = control.wait_ready(layout, supervisor, nodes, timeout=args.timeout,
                                  list_nodes=lister, now=time.monotonic, sleep=time.sleep)
     except control.ControlError as e:
+        # Signal the supervisor we launched directly: it may not have taken the data dir's
+        # lock yet, and then `control.stop` would not find it.
+        supervisor.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            supervisor.wait(STOP_TIMEOUT)
         control.stop(layout, timeout=STOP_TIMEOUT, now=time.monotonic, sleep=time.sleep)
         raise CliError(f"{e}\nobserve was stopped again; all logs are in "
                        f"{layout.logs_dir}") from e

@@ -30,6 +30,7 @@ from observe.controllers.nodelifecycle import NodeLifecycleController
 from observe.controllers.options import ControllerOptions
 from observe.controllers.podgc import PodGC
 from observe.controllers.replicaset import ReplicaSetController
+from observe.controllers.statefulset import StatefulSetController
 from observe.controllers.ttlafterfinished import TTLAfterFinishedController
 
 log = logging.getLogger("observe.controllers")
@@ -58,6 +59,8 @@ FACTORIES: dict[str, Factory] = {
         ctx, workers=o.concurrent_ttl_after_finished_syncs),
     "cronjob": lambda ctx, o: CronJobController(ctx, workers=o.concurrent_cron_job_syncs),
     "daemonset": lambda ctx, o: DaemonSetController(ctx, workers=o.concurrent_daemonset_syncs),
+    "statefulset": lambda ctx, o: StatefulSetController(
+        ctx, workers=o.concurrent_statefulset_syncs),
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # Canonical controller names, as ``--controllers`` takes them (upstream's short names).
 ALL_CONTROLLERS = ("replicaset", "deployment", "garbagecollector", "namespace",
                    "nodelifecycle", "podgc", "endpoint", "endpointslice",
-                   "job", "ttl-after-finished", "cronjob", "daemonset")
+                   "job", "ttl-after-finished", "cronjob", "daemonset", "statefulset")
 # Upstream's long names, accepted as well.
 ALIASES = {
     "replicaset-controller": "replicaset",
@@ -28,6 +28,7 @@ ALIASES = {
     "ttl-after-finished-controller": "ttl-after-finished",
     "cronjob-controller": "cronjob",
     "daemonset-controller": "daemonset",
+    "statefulset-controller": "statefulset",
 }
 
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
@@ -137,3 +138,6 @@ class ControllerOptions:
 
     concurrent_daemonset_syncs: int = 2
     """Workers of the DaemonSet controller."""
+
+    concurrent_statefulset_syncs: int = 5
+    """Workers of the StatefulSet controller."""

@@ -8,7 +8,8 @@ senders. For each batch:
 - items delivered or duplicate are acknowledged (``on_done``), which lets the checkpoints
   move;
 - items to retry are sent again, only them, after an exponential back-off with jitter;
-- rejected items go to the dead letters, then are acknowledged;
+- rejected items go to the dead letters, then are acknowledged — unless ``repair`` can
+  rewrite the record into something the store may take (it is then sent once more);
 - a batch that did not get through at all is retried whole, with back-off, for as long as
   it takes. Meanwhile the budget stays full, so the pipeline stops reading: the files are
   the buffer, and nothing is dropped however long the store is away.
@@ -63,6 +64,7 @@ class Delivery:
                  batch_records: int = 1000, batch_bytes: int = 5 * 1024 * 1024,
                  flush_interval: float = 1.0, max_inflight_bytes: int = 32 * 1024 * 1024,
                  concurrency: int = 2, backoff: Backoff | None = None,
+                 repair: Callable[[Record, ItemResult], bool] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], object] = asyncio.sleep) -> None:
         self.output = output
@@ -74,6 +76,7 @@ class Delivery:
         self.max_inflight_bytes = max_inflight_bytes
         self.concurrency = concurrency
         self.backoff = backoff or Backoff()
+        self.repair = repair
         self.stats = DeliveryStats()
         self._clock = clock
         self._sleep = sleep
@@ -195,6 +198,8 @@ class Delivery:
                 record.attempts += 1
                 retry.append(record)
                 self.stats.last_error = result.reason
+            elif self.repair is not None and self.repair(record, result):
+                retry.append(record)
             else:
                 rejected.append((record, result))
         retry.extend(records[len(results):])

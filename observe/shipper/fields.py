@@ -11,7 +11,10 @@ Sits between :mod:`.parsing`/:mod:`.metadata` and :mod:`.delivery`. Fields:
 ``log.level``                   normalised level (:mod:`.parsing`)
 ``log.file.path``, ``log.offset``  file and byte offset of the record's first line
 ``log.flags``                   ``multiline``, ``parse_error``, ``binary``, ``truncated``,
-                                ``json_parse_error``, ``metadata_missing``
+                                ``json_parse_error``, ``metadata_missing``,
+                                ``mapping_conflict``
+``json_text``                   a JSON line's fields as one string, when the store's
+                                mapping refused them as fields
 ``kubernetes.namespace``        from the API, else from the path
 ``kubernetes.pod.name|uid|ip``
 ``kubernetes.container.name``
@@ -25,7 +28,10 @@ Sits between :mod:`.parsing`/:mod:`.metadata` and :mod:`.delivery`. Fields:
 ``host.name``                   the node
 ==============================  =========================================================
 
-A JSON line's other fields are merged at the root. The part that is the same for every
+A JSON line's other fields are merged at the root. When the store refuses a document
+because one of them clashes with its mapping (``status`` a number in one app, a string in
+another), the document is sent once more with those fields as the string ``json_text``
+(:func:`without_merged_fields`) rather than dead-lettered. The part that is the same for every
 record of a file (pod, container, host) is serialised once per file and spliced into each
 document, which is most of the per-record cost saved.
 """
@@ -44,6 +50,10 @@ from observe.shipper.parsing import Parsed
 from observe.shipper.paths import PodLogPath
 
 TAG_METADATA_MISSING = "metadata_missing"
+TAG_MAPPING_CONFLICT = "mapping_conflict"
+# The fields the shipper itself writes; everything else came from a JSON line.
+OWN_FIELDS = frozenset({"@timestamp", "message", "stream", "log", "kubernetes", "container",
+                        "host"})
 DEFAULT_INDEX = "observe-logs-%Y.%m.%d"
 # Annotations that are large and say nothing about a log line.
 SKIPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
@@ -136,3 +146,20 @@ def document(entry: Entry, parsed: Parsed, file_path: str, static: bytes,
         log["flags"] = list(flags)
     doc["log"] = log
     return orjson.dumps(doc)[:-1] + b"," + static + b"}"
+
+
+def without_merged_fields(source: bytes) -> bytes | None:
+    """The document with a JSON line's merged fields folded into the string ``json_text``
+    and flagged; None when it has none (nothing left to try)."""
+    try:
+        doc = orjson.loads(source)
+    except orjson.JSONDecodeError:
+        return None
+    extra = {key: doc.pop(key) for key in list(doc) if key not in OWN_FIELDS}
+    if not extra:
+        return None
+    doc["json_text"] = orjson.dumps(extra).decode()
+    log = doc.setdefault("log", {})
+    if isinstance(log, dict):
+        log["flags"] = [*log.get("flags", []), TAG_MAPPING_CONFLICT]
+    return orjson.dumps(doc)

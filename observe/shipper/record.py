@@ -12,7 +12,7 @@ from typing import Any
 
 
 class Record:
-    __slots__ = ("attempts", "file", "id", "index", "source", "start")
+    __slots__ = ("attempts", "file", "id", "index", "size", "source", "start")
 
     def __init__(self, file: Any, start: int, index: str, id: str, source: bytes) -> None:
         self.file = file  # the FileState to acknowledge on (None for records of no file)
@@ -20,11 +20,10 @@ class Record:
         self.index = index
         self.id = id
         self.source = source
+        # What the record counts against the memory budget, fixed even if the source is
+        # rewritten (see Delivery's repair).
+        self.size = len(source)
         self.attempts = 0
-
-    @property
-    def size(self) -> int:
-        return len(self.source)
 
     def __repr__(self) -> str:
         return f"<Record {self.index}/{self.id} {self.source[:60]!r}>"

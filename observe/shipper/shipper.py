@@ -26,11 +26,12 @@ from observe.shipper.fields import (
     document_id,
     index_for,
     static_fields,
+    without_merged_fields,
 )
 from observe.shipper.formats import TAG_TRUNCATED, Entry, LineAssembler
 from observe.shipper.metadata import PodIndex, PodInfo, container_options
 from observe.shipper.multiline import MultilineJoiner, RegexRule, Rule, rules_named
-from observe.shipper.outputs.base import Output
+from observe.shipper.outputs.base import ItemResult, Output
 from observe.shipper.parsing import PARSERS, parse
 from observe.shipper.record import Record
 from observe.shipper.tailer import FileState, Lines, Tailer
@@ -39,6 +40,18 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_DB = "checkpoints.db"
 DEAD_LETTER_FILE = "deadletter.ndjson"
+
+
+def repair_mapping_conflict(record: Record, result: ItemResult) -> bool:
+    """A 400 for a document with JSON-line fields is most often a mapping clash between
+    apps; without those fields as fields, the record is still worth storing."""
+    if result.status != 400:
+        return False
+    repaired = without_merged_fields(record.source)
+    if repaired is None:
+        return False
+    record.source = repaired
+    return True
 
 
 class FileContext:
@@ -83,7 +96,7 @@ class Shipper:
                                  max_inflight_bytes=config.max_inflight_bytes,
                                  concurrency=config.concurrency,
                                  backoff=Backoff(config.retry_initial, config.retry_max),
-                                 clock=clock)
+                                 repair=repair_mapping_conflict, clock=clock)
         self._custom_rule: Rule | None = None
         if config.multiline_start and config.multiline_continue:
             self._custom_rule = RegexRule(config.multiline_start, config.multiline_continue)

@@ -119,6 +119,26 @@ def _kubelets(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]
     return specs
 
 
+def _per_node(command: str, *flags: str) -> KindBuilder:
+    """One ``<command>-<node>`` per node (the service proxy, the node exporter), as a
+    DaemonSet would run it on a real cluster."""
+
+    def build(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+        specs = []
+        for node in options.nodes:
+            name = f"{command}-{node}"
+            port = port_for(name)
+            values = {"kubeconfig": options.layout.kubeconfig, "node-name": node,
+                      "node-address": options.host, "address": options.host, "port": port}
+            argv = _observe(options, command,
+                            *(a for flag in flags for a in (f"--{flag}", values[flag])))
+            specs.append(ComponentSpec(name, argv, options.host, port,
+                                       depends_on=(APISERVER,)))
+        return specs
+
+    return build
+
+
 def _monitoring(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
     """Prometheus, its target discovery and Alertmanager (:mod:`observe.monitoring`); left
     out when Debian's programs are not installed."""
@@ -145,6 +165,9 @@ COMPONENT_KINDS: tuple[tuple[str, KindBuilder], ...] = (
     ("scheduler", _client_of_apiserver("scheduler")),
     ("controller-manager", _client_of_apiserver("controller-manager")),
     ("kubelet", _kubelets),
+    ("proxy", _per_node("proxy", "kubeconfig", "node-name", "node-address", "port")),
+    ("node-exporter", _per_node("node-exporter", "node-name", "address", "port")),
+    ("pod-exporter", _client_of_apiserver("pod-exporter")),
     (PROMETHEUS, _monitoring),
 )
 """``(observe command, builder)`` for every kind of component, in start order."""

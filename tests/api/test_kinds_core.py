@@ -198,7 +198,7 @@ def test_endpoints_port_protocol_defaults():
     ([{"addresses": [{"ip": "not-an-ip"}], "ports": [{"port": 80}]}],
      [("subsets[0].addresses[0].ip", "FieldValueInvalid")]),
     ([{"ports": [{"port": 80}]}], [("subsets[0]", "FieldValueRequired")]),
-    ([{"addresses": [{"ip": "127.0.0.5"}]}], [("subsets[0].ports", "FieldValueRequired")]),
+    ([{"addresses": [{"ip": "127.0.0.5"}]}], []),  # headless Services have no ports
     ([{"addresses": [{"ip": "127.0.0.5"}], "ports": [{"port": 80}, {"port": 81}]}],
      [("subsets[0].ports[0].name", "FieldValueRequired"),
       ("subsets[0].ports[1].name", "FieldValueRequired")]),

@@ -179,3 +179,14 @@ async def test_frames_are_relayed_both_ways_to_the_kubelet(apiserver, namespace)
     assert (path, protocol) == (f"/exec/{namespace}/p/app", rc.V4)
     assert query == [("command", "sh"), ("command", "-c"), ("command", "cat"),
                      ("input", "1"), ("output", "1"), ("error", "1")]
+
+
+async def test_exec_requests_count_as_connect_in_metrics(apiserver, pods):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{exec_url(apiserver, pods, 'one')}?command=ls") as reply:
+            assert reply.status == 400
+        async with session.get(f"{apiserver.url}/metrics") as reply:
+            text = await reply.text()
+    assert any(line.startswith("apiserver_request_total{") and 'verb="CONNECT"' in line
+               and 'subresource="exec"' in line and 'code="400"' in line
+               for line in text.splitlines())

@@ -100,3 +100,24 @@ def test_backoff_grows_to_its_cap_with_bounded_jitter():
     low, high = Backoff(1.0, 8.0, rand=lambda: 0.0), Backoff(1.0, 8.0, rand=lambda: 1.0)
     assert [low.delay(a) for a in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     assert [high.delay(a) for a in range(5)] == [1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+async def test_a_repairable_rejection_is_sent_again_instead_of_dead_lettered(tmp_path):
+    transport = FakeBulkTransport(
+        lambda call, i, action, doc: 400 if "n" in doc else 201)
+    acked = []
+
+    def repair(record, result):
+        if result.status != 400 or b'"n"' not in record.source:
+            return False
+        record.source = orjson.dumps({"message": "repaired"})
+        return True
+
+    d, dead = delivery(transport, tmp_path, acked, repair=repair)
+    d.start()
+    d.add(record(0))
+    d.flush()
+    await wait_for(lambda: len(acked) == 1)
+    await d.stop(1)
+    assert list(transport.documents.values()) == [{"message": "repaired"}]
+    assert not dead.path.exists() and d.room() == d.max_inflight_bytes

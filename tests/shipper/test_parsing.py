@@ -46,3 +46,16 @@ def test_text_under_each_parser(parser, flags):
 
 def test_parser_none_leaves_json_alone():
     assert parse('{"msg": "x"}', NONE).fields is None
+
+
+def test_merged_fields_fold_into_one_string_for_a_mapping_conflict():
+    import orjson
+
+    from observe.shipper.fields import without_merged_fields
+
+    source = orjson.dumps({"status": "ok", "@timestamp": "t", "message": "m",
+                           "log": {"offset": 1}, "kubernetes": {"namespace": "n"}})
+    repaired = orjson.loads(without_merged_fields(source))
+    assert repaired["json_text"] == '{"status":"ok"}' and "status" not in repaired
+    assert repaired["log"] == {"offset": 1, "flags": ["mapping_conflict"]}
+    assert without_merged_fields(orjson.dumps(repaired)) is not None  # json_text is extra

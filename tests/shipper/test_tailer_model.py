@@ -94,7 +94,7 @@ async def play(operations) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(OPERATIONS, min_size=1, max_size=14))
 @example([("write", 1), ("pause", 0.0), ("copytruncate", None), ("write", 2)])

@@ -52,8 +52,11 @@ def status(data_dir: Path) -> dict:
 
 def expected_components() -> set[str]:
     names = {"apiserver"} | {c for c in ("scheduler", "controller-manager") if c in COMPONENTS}
-    if "kubelet" in COMPONENTS:
-        names |= {f"kubelet-{n}" for n in NODES}
+    for per_node in ("kubelet", "proxy", "node-exporter"):
+        if per_node in COMPONENTS:
+            names |= {f"{per_node}-{n}" for n in NODES}
+    if "pod-exporter" in COMPONENTS:
+        names.add("pod-exporter")
     if "prometheus" in COMPONENTS and all(
             binaries.find(t) for t in (binaries.PROMETHEUS, binaries.ALERTMANAGER)):
         names |= {"prometheus-sd", "alertmanager", "prometheus"}

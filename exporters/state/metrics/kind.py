@@ -43,7 +43,8 @@ def namespaced_identity(object_label: str) -> Callable[[Object], Labels]:
     """``namespace``, then the object's name under ``object_label``."""
     def identity(obj: Object) -> Labels:
         meta = obj.get("metadata") or {}
-        return (("namespace", meta.get("namespace") or ""), (object_label, meta.get("name", "")))
+        return (("namespace", str(meta.get("namespace") or "")),
+                (object_label, str(meta.get("name") or "")))
 
     return identity
 
@@ -52,8 +53,8 @@ def namespaced_identity_with_uid(object_label: str) -> Callable[[Object], Labels
     """``namespace``, the name under ``object_label``, then ``uid``."""
     def identity(obj: Object) -> Labels:
         meta = obj.get("metadata") or {}
-        return (("namespace", meta.get("namespace") or ""), (object_label, meta.get("name", "")),
-                ("uid", meta.get("uid") or ""))
+        return (("namespace", str(meta.get("namespace") or "")),
+                (object_label, str(meta.get("name") or "")), ("uid", str(meta.get("uid") or "")))
 
     return identity
 
@@ -61,6 +62,6 @@ def namespaced_identity_with_uid(object_label: str) -> Callable[[Object], Labels
 def cluster_identity(object_label: str) -> Callable[[Object], Labels]:
     """Just the name, under ``object_label``, for cluster-scoped objects."""
     def identity(obj: Object) -> Labels:
-        return ((object_label, (obj.get("metadata") or {}).get("name", "")),)
+        return ((object_label, str((obj.get("metadata") or {}).get("name") or "")),)
 
     return identity

@@ -40,9 +40,8 @@ def validate_endpoints(obj: dict) -> list[Cause]:
         for key, addresses in (("addresses", ready), ("notReadyAddresses", not_ready)):
             for _, address, address_path in dict_items(addresses, f"{path}.{key}", causes):
                 causes += _validate_address(address, address_path)
+        # Ports are optional: a headless Service without ports has portless subsets.
         ports = as_list(subset.get("ports"), f"{path}.ports", causes)
-        if not ports:
-            causes.append(required(f"{path}.ports"))
         for _, port, port_path in dict_items(ports, f"{path}.ports", causes):
             if len(ports) > 1 and not port.get("name"):
                 causes.append(required(f"{port_path}.name"))

@@ -301,10 +301,12 @@ class ProcessRuntime:
             table.pop(container_id, None)
 
     def _exec_target(self, container_id: str) -> containerexec.ExecTarget:
-        config = self._configs[container_id]
-        self._refresh(container_id)
+        # A probe or exec may still be in flight for a container removed meanwhile.
+        config = self._configs.get(container_id)
+        if config is not None:
+            self._refresh(container_id)
         state = self._states.get(container_id) or {}
-        if state.get("status") != RUNNING:
+        if config is None or state.get("status") != RUNNING:
             raise RuntimeError(f"container {container_id[:12]} is not running")
         joins = config.get("hostname") is not None and state.get("pid")
         return containerexec.ExecTarget(
