@@ -11,9 +11,10 @@ and report every pod bound to them Running and Ready without starting a process)
 1. a Deployment of ``--replicas`` pods: seconds from its creation until a watch on its
    pods has seen every one Running, and until the Deployment's status says every replica
    is ready (the controllers' view);
-2. more Deployments of ``--step`` replicas until ``--pods`` pods exist or ``--budget``
+2. more Deployments of ``--step`` replicas (or, with ``--bound-pods``, pods created already
+   bound to hollow nodes, ``--step`` at a time) until ``--pods`` pods exist or ``--budget``
    seconds have passed, with the resident memory of each control-plane component (its
-   process tree, psutil) after each one — printed as it goes, so a run cut short still
+   process tree, psutil) after each step — printed as it goes, so a run cut short still
    leaves its figures.
 
 Peers, for scale: Kubernetes' scalability SLOs are stated for clusters up to 5,000 nodes
@@ -29,6 +30,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -55,15 +57,25 @@ NAMESPACE = "bench"
 PROGRESS_EVERY = 15.0
 
 
+def pod_spec(node: str | None = None) -> dict:
+    spec = {"containers": [{"name": "app", "image": "registry.k8s.io/pause:3.10",
+                            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
+    return {**spec, "nodeName": node} if node else spec
+
+
 def deployment(name: str, replicas: int) -> dict:
     labels = {"app": name}
     return {"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": name, "namespace": NAMESPACE},
             "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels}, "spec": {
-                         "containers": [{"name": "app", "image": "registry.k8s.io/pause:3.10",
-                                         "resources": {"requests": {"cpu": "10m",
-                                                                    "memory": "16Mi"}}}]}}}}
+                     "template": {"metadata": {"labels": labels}, "spec": pod_spec()}}}
+
+
+def bound_pod(index: int, nodes: int) -> dict:
+    """A pod created already bound to a hollow node (as a DaemonSet's would be)."""
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"bound-{index:06d}", "labels": {"app": "bound"}},
+            "spec": pod_spec(f"hollow-{index % nodes}")}
 
 
 class ControlPlane:
@@ -201,6 +213,49 @@ async def scale_out(http: aiohttp.ClientSession, base: str, first: int, total: i
         index += 1
 
 
+async def create_bound(http: aiohttp.ClientSession, url: str, indices: Iterator[int],
+                       nodes: int, deadline: float) -> int:
+    """One of the concurrent creators: takes indices from the shared iterator until it is
+    exhausted or the deadline passes; returns how many pods it created."""
+    made = 0
+    for i in indices:
+        if time.monotonic() >= deadline:
+            break
+        async with http.post(url, data=orjson.dumps(bound_pod(i, nodes)), headers=JSON) as r:
+            if r.status != 201:
+                raise RuntimeError(f"create pod: {r.status} {await r.text()}")
+        made += 1
+    return made
+
+
+async def fill_bound(http: aiohttp.ClientSession, base: str, first: int, total: int,
+                     step: int, plane: ControlPlane, deadline: float,
+                     concurrency: int = 32) -> None:
+    """Create pods already bound to the hollow nodes, ``concurrency`` at a time, printing
+    RSS after every ``step``: the memory figure at ``total`` pods without waiting for the
+    Deployment path's throughput."""
+    url = f"{base}/api/v1/namespaces/{NAMESPACE}/pods"
+    pods = first
+    while pods < total and time.monotonic() < deadline:
+        indices = iter(range(pods, min(pods + step, total)))
+        started = time.monotonic()
+        made = sum(await asyncio.gather(*(create_bound(http, url, indices, plane.nodes,
+                                                       deadline)
+                                          for _ in range(concurrency))))
+        pods += made
+        elapsed = time.monotonic() - started
+        print(f"  {pods} pods exist (+{made} bound pods in {elapsed:.1f}s, "
+              f"{made / elapsed:.0f} creates/s); {plane.rss()}; {load_note()}", flush=True)
+    running = await count_phase(http, url, "Running")
+    print(f"  {running} of {pods} pods Running (the hollow kubelet catches up on the rest); "
+          f"{plane.rss()}", flush=True)
+
+
+async def count_phase(http: aiohttp.ClientSession, pods_url: str, phase: str) -> int:
+    async with http.get(pods_url, params={"fieldSelector": f"status.phase={phase}"}) as r:
+        return len((await r.json())["items"])
+
+
 async def run(plane: ControlPlane, args: argparse.Namespace, deadline: float) -> None:
     base = plane.apiserver.url
     async with aiohttp.ClientSession() as http:
@@ -209,7 +264,11 @@ async def run(plane: ControlPlane, args: argparse.Namespace, deadline: float) ->
         async with http.post(f"{base}/api/v1/namespaces", headers=JSON,
                              data=orjson.dumps({"metadata": {"name": NAMESPACE}})) as r:
             r.raise_for_status()
-        if await first_deployment(http, base, args.replicas, plane, deadline):
+        if not await first_deployment(http, base, args.replicas, plane, deadline):
+            return
+        if args.bound_pods:
+            await fill_bound(http, base, args.replicas, args.pods, args.step, plane, deadline)
+        else:
             await scale_out(http, base, args.replicas, args.pods, args.step, plane, deadline)
 
 
@@ -223,6 +282,9 @@ def main() -> None:
                         help="replicas of each further Deployment")
     parser.add_argument("--budget", type=float, default=480.0,
                         help="seconds after the nodes are up to stop scaling out")
+    parser.add_argument("--bound-pods", action="store_true",
+                        help="scale out with pods created already bound to hollow nodes "
+                             "instead of Deployments (reaches --pods sooner)")
     parser.add_argument("--work-dir", type=Path,
                         help="keep databases and component logs here (default: a temporary "
                              "directory, removed)")

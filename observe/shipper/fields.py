@@ -155,7 +155,9 @@ def without_merged_fields(source: bytes) -> bytes | None:
         doc = orjson.loads(source)
     except orjson.JSONDecodeError:
         return None
-    extra = {key: doc.pop(key) for key in list(doc) if key not in OWN_FIELDS}
+    # json_text counts as the shipper's own: a document refused with it is not retried.
+    extra = {key: doc.pop(key) for key in list(doc)
+             if key not in OWN_FIELDS and key != "json_text"}
     if not extra:
         return None
     doc["json_text"] = orjson.dumps(extra).decode()

@@ -80,6 +80,7 @@ class Shipper:
         state_dir = Path(config.state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         self.checkpoints = Checkpoints(state_dir / CHECKPOINT_DB)
+        self.checkpoints.forget_older_than()
         self.tailer = Tailer(config.root, self.checkpoints,
                              max_line_bytes=config.max_line_bytes,
                              scan_interval=config.scan_interval,

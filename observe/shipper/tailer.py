@@ -131,12 +131,14 @@ class Tailer:
         now = self._clock()
         self._next_scan = now + self.scan_interval
         opened = []
+        seen: set[tuple[int, int]] = set()
         for path in discover(self.root):
             try:
                 st = os.stat(path)
             except OSError:
                 continue
             key = (st.st_dev, st.st_ino)
+            seen.add(key)
             known = self._by_inode.get(key)
             if known is not None:
                 known.path = path
@@ -147,6 +149,8 @@ class Tailer:
             state = self._consider(path, key, signature, now)
             if state is not None:
                 opened.append(state)
+        # Forget files that are gone, so the map does not grow with every rotation.
+        self._ignored = {k: v for k, v in self._ignored.items() if k in seen}
         self._verify_heads(now)
         return opened
 

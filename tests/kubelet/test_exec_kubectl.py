@@ -111,12 +111,13 @@ def test_exec_it_gives_an_interactive_terminal(kubelet, ns):
     pid, fd = pty.fork()
     if pid == 0:  # kubectl on a terminal of its own, as a user would run it
         os.execv(KUBECTL, [KUBECTL, "--kubeconfig", str(kubelet.apiserver.kubeconfig), "-n",
-                           ns, "exec", "-it", "shell", "-c", "app", "--", "sh"])
+                           ns, "exec", "-it", "shell", "-c", "app", "--", "sh", "-c",
+                           "PS1='exec> ' exec sh -i"])
     try:
-        read_until(fd, b"# ")
+        read_until(fd, b"exec> ")
         os.write(fd, b"hostname; tty; stty size\n")
         name = b"shell" if ISOLATED else os.uname().nodename.encode()
-        seen = read_until(fd, b"# ")
+        seen = read_until(fd, b"exec> ")
         lines = seen.replace(b"\r", b"").split(b"\n")
         assert name in lines, seen
         assert any(line.startswith(b"/dev/pts/") for line in lines), seen

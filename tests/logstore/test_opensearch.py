@@ -4,10 +4,16 @@ same data directory (what an outage looks like to the shipper), and reports itse
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 
+import psutil
+
 from observe.logstore.install import RUNNER_VERSION, Installation, pom_text
-from observe.logstore.opensearch import OpenSearchNode, cluster_health
+from observe.logstore.opensearch import OpenSearchNode, cluster_health, free_port
 
 
 def _request(url: str, method: str = "GET", body: object | None = None) -> dict:
@@ -46,13 +52,6 @@ def test_node_keeps_documents_across_a_restart(tmp_path):
 
 
 def test_the_foreground_runner_is_the_node_and_stops_on_sigterm(tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from observe.logstore.opensearch import free_port
-
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "observe.logstore.run", "--data-dir",
                              str(tmp_path), "--port", str(port), "--transport-port",
@@ -64,7 +63,7 @@ def test_the_foreground_runner_is_the_node_and_stops_on_sigterm(tmp_path):
             assert proc.poll() is None, "the node exited while starting"
             assert time.monotonic() < deadline, "the node did not start"
             time.sleep(0.25)
-        assert "java" in open(f"/proc/{proc.pid}/cmdline", "rb").read().decode(), \
+        assert "java" in psutil.Process(proc.pid).cmdline()[0], \
             "the runner did not become the JVM"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) in (0, 143)

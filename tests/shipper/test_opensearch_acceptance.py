@@ -193,3 +193,41 @@ def test_a_pod_deleted_right_after_writing_keeps_its_metadata(tmp_path, opensear
         assert doc["kubernetes"]["labels"] == {"app": "cron", "tier": "batch"}, doc
         assert doc["kubernetes"]["pod"]["uid"] == uid
         assert "metadata_missing" not in doc["log"].get("flags", [])
+
+
+async def test_a_mapping_conflict_between_apps_is_stored_flagged_not_dropped(tmp_path,
+                                                                           opensearch):
+    index = new_index()
+    one = container_dir(tmp_path, "ns", "web", "uid-a", "app") / "0.log"
+    two = container_dir(tmp_path, "ns", "web", "uid-b", "app") / "0.log"
+    append(one, cri('{"msg": "line 0", "status": 200}'))
+    async with shipper_for(tmp_path, opensearch.url, index) as run:
+        await asyncio.to_thread(wait_count, opensearch.url, index, 1, 60)
+        append(two, cri('{"msg": "line 1", "status": {"code": "ok"}}'))
+        await asyncio.to_thread(wait_count, opensearch.url, index, 2, 60)
+        assert run.shipper.delivery.stats.records_dead_lettered == 0
+    docs = {d["message"]: d for d in assert_exactly(opensearch.url, index, 2)}
+    assert docs["line 0"]["status"] == 200
+    assert "mapping_conflict" in docs["line 1"]["log"]["flags"]
+    assert docs["line 1"]["json_text"] == '{"status":{"code":"ok"}}'
+
+
+async def test_a_refused_record_goes_to_the_dead_letter_index_with_its_reason(tmp_path,
+                                                                            opensearch):
+    index = new_index()
+    dead = f"{index}-dead"
+    log = container_dir(tmp_path, "ns", "web", "uid-dl", "app") / "0.log"
+    append(log, cri("line 0"))
+    async with shipper_for(tmp_path, opensearch.url, index, dead_letter_index=dead) as run:
+        await asyncio.to_thread(wait_count, opensearch.url, index, 1, 60)
+        append(log, b"2024-99-99T99:99:99.000000000Z stdout F line 1 has a bad time\n",
+               cri("line 2"))
+        await asyncio.to_thread(wait_count, opensearch.url, dead, 1, 60)
+        await asyncio.to_thread(wait_count, opensearch.url, index, 2, 60)
+        assert run.shipper.delivery.stats.records_dead_lettered == 1
+    [letter] = documents(opensearch.url, dead)
+    assert letter["error"]["code"] == 400 and "parse" in letter["error"]["message"]
+    assert "line 1 has a bad time" in letter["event"]["original"]
+    assert letter["observe"]["index"] == index
+    assert sorted(d["message"] for d in documents(opensearch.url, index)) == ["line 0",
+                                                                           "line 2"]
