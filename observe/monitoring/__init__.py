@@ -14,5 +14,10 @@ prepares it:
 - :mod:`.prometheus_config` and :mod:`.alertmanager_config` render the two configuration
   files; :mod:`.prometheus_main` and :mod:`.alertmanager_main` write them and become the
   Debian program (``observe prometheus``, ``observe alertmanager``), so the supervisor
-  watches the real process.
+  watches the real process;
+- :mod:`.compose` and :mod:`.dashboards` write the files kept in the tree from the same
+  code: the compose stack's two configuration files and the Grafana dashboards.
+
+``observe up`` runs ``prometheus-sd``, ``alertmanager`` and ``prometheus`` (see
+``observe/supervisor/specs.py``) when the Debian programs are installed.
 """

@@ -15,6 +15,9 @@ One shipper runs per node (``observe shipper``). Data flows one way through smal
                                                         (opensearch, elasticsearch, forward,
                                                          stdout, null)
 
+Around them: :mod:`.record` (what travels to an output), :mod:`.deadletter`,
+:mod:`.metrics` (``/metrics``), :mod:`.config` and :mod:`.main` (``observe shipper``).
+
 Every record carries the fingerprint of its file and the offset of its first byte; its
 document ``_id`` is made of both, and it is sent with bulk ``create``, so a replay after a
 crash is absorbed by the store (409) instead of duplicated. Offsets are checkpointed only up

@@ -11,12 +11,17 @@ should see. Objects it edits live in namespace ``fuzz``; creates and collection 
 ``fuzz-scratch``.
 
 Budget and reproducibility: the example counts below keep the module well under 90 s, and
-examples are derandomized (a fixed seed per test) so CI runs the same inputs every time.
-``OBSERVE_FUZZ_SCALE=10`` runs ten times as many; ``OBSERVE_FUZZ_EXPLORE=1`` draws fresh
-random inputs (and keeps hypothesis' example database) to look for new bugs;
+examples are derandomized (a fixed seed per test) so CI runs the same inputs for a commit.
+(Hypothesis also draws literals from every loaded module of the project, so the inputs move
+when the code does, and a run of one file differs from a run of the whole suite: a failure
+prints the exact request as a ``regression case``; keep it under ``fuzz_regressions/`` once
+the bug is fixed.)
+
+``OBSERVE_FUZZ_SCALE=10`` runs ten times as many examples; ``OBSERVE_FUZZ_EXPLORE=1`` draws
+fresh random inputs (and keeps hypothesis' example database) to look for new bugs;
 ``OBSERVE_FUZZ_RECORD=FILE`` appends every failing case to FILE and carries on instead of
-stopping at the first. A failure prints a ``regression case``: keep it under
-``fuzz_regressions/`` once the bug is fixed.
+stopping at the first; ``OBSERVE_FUZZ_STRICT=1`` also requires the official client to read
+every object answered (see :mod:`.test_fuzz_invariants`).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from tests.http import TABLE_ACCEPT
 
 SCALE = float(os.environ.get("OBSERVE_FUZZ_SCALE", "1"))
 EXPLORE = os.environ.get("OBSERVE_FUZZ_EXPLORE") == "1"
+STRICT = os.environ.get("OBSERVE_FUZZ_STRICT") == "1"
 NAMESPACE = "fuzz"
 SCRATCH = "fuzz-scratch"
 # Cluster-scoped objects a collection delete may take: only the fuzzer's own.
@@ -158,7 +164,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     process.start()
     try:
         record = os.environ.get("OBSERVE_FUZZ_RECORD")
-        world = World(FuzzServer(process, record_to=Path(record) if record else None))
+        world = World(FuzzServer(process, record_to=Path(record) if record else None,
+                                 strict=STRICT))
         world.setup()
         yield world
     finally:

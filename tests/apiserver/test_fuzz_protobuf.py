@@ -21,6 +21,7 @@ from tests.apiserver.test_fuzz_api import (
     NAMESPACE,
     PODS,
     SCRATCH,
+    STRICT,
     TYPES,
     World,
     budget,
@@ -142,7 +143,7 @@ def proto_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     process = ApiServerProcess(tmp_path_factory.mktemp("fuzz-protobuf"))
     process.start()
     try:
-        world = World(FuzzServer(process))
+        world = World(FuzzServer(process, strict=STRICT))
         world.setup()
         yield world
     finally:

@@ -35,17 +35,27 @@ async def bind_and_run(api, ns: str) -> None:
     """Play scheduler and kubelet: bind each pod to its pinned node and mark it ready."""
     for pod in await live_pods(api, ns):
         name = pod["metadata"]["name"]
-        try:
-            if not pod["spec"].get("nodeName"):
-                await api.create(PODS, {"apiVersion": "v1", "kind": "Binding",
-                                        "metadata": {"name": name},
-                                        "target": {"kind": "Node", "name": target_node(pod)}},
-                                 namespace=ns, name=name, subresource="binding")
-            if (pod.get("status") or {}).get("phase") != "Running":
-                await run_pod(api, pod)
-        except ApiError as e:
-            if e.code not in (404, 409):
-                raise
+        if not pod["spec"].get("nodeName"):
+            binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+                       "target": {"kind": "Node", "name": target_node(pod)}}
+            await _tolerating_races(api.create(PODS, binding, namespace=ns, name=name,
+                                               subresource="binding"))
+        if (pod.get("status") or {}).get("phase") != "Running":
+            await _tolerating_races(run_pod(api, pod))
+
+
+async def _tolerating_races(call) -> None:
+    """A conflict or a vanished pod only means the next poll will try again."""
+    try:
+        await call
+    except ApiError as e:
+        if e.code not in (404, 409):
+            raise
+
+
+def describe(pods: list[dict]) -> list[tuple]:
+    return [(p["metadata"]["name"], target_node(p), p["spec"]["containers"][0]["image"],
+             (p.get("status") or {}).get("phase")) for p in pods]
 
 
 async def pods_per_node(api, ns: str) -> dict[str, list[str]]:
@@ -74,6 +84,7 @@ async def test_one_pod_per_node_following_nodes(api, ns, controllers):
     await eventually(lambda: placed({*nodes, f"{ns}-c"}), "a pod on the new node")
 
     async def status_is(**want: int):
+        await bind_and_run(api, ns)
         status = (await api.get(DAEMONSETS, "agent", namespace=ns)).get("status") or {}
         return status if all(status.get(k) == v for k, v in want.items()) else None
     status = await eventually(lambda: status_is(desiredNumberScheduled=3, numberReady=3),
@@ -103,10 +114,12 @@ async def test_rolling_update_replaces_pods_one_node_at_a_time(api, ns, controll
     async def all_on(image: str, max_missing: int):
         pods = await live_pods(api, ns)
         ready = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
-        assert len(nodes) - len(ready) <= max_missing, "more than maxUnavailable pods down"
+        assert len(nodes) - len(ready) <= max_missing, \
+            f"more than maxUnavailable pods down: {describe(pods)}"
         current = await images()
-        return current if sorted(current) == nodes and set(current.values()) == {image} \
-            else None
+        done = sorted(current) == nodes and set(current.values()) == {image} and \
+            len(ready) == len(nodes)
+        return current if done else None
     await eventually(lambda: all_on("agent:1", len(nodes)), "the first rollout")
     await api.patch(DAEMONSETS, "agent", {"spec": {"template": {"spec": {"containers": [
         {"name": "c", "image": "agent:2"}]}}}}, namespace=ns, patch_type="strategic")

@@ -1,6 +1,8 @@
 """The acceptance of monitoring on a running cluster (``observe up``): Prometheus scrapes
-every target ``up == 1``, the alert rules load without errors, and every query of every
-shipped dashboard panel runs against the live Prometheus.
+every target ``up == 1``, the alert rules load without errors, every query of every
+shipped dashboard panel runs against the live Prometheus, and a crash-looping pod raises
+KubePodCrashLooping in Alertmanager (with ``for:`` capped at 0s through
+``$OBSERVE_ALERT_FOR``).
 
 A job whose component this build does not run yet has no targets and is skipped, naming
 it; so is a target whose endpoint answers 404 (its component exists but does not serve that
@@ -10,18 +12,28 @@ path yet, e.g. the kubelet's ``/metrics/cadvisor``). Everything else must be up.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from observe.monitoring import binaries, dashboards, jobs
+from observe.monitoring import binaries, dashboards, jobs, prometheus_main
 from observe.monitoring.rules import alerts, load, rule_files, shipped_rules_dir
 from tests.monitoring import tools
-from tests.monitoring.promapi import active_targets, poll, query, rule_groups, status_of
+from tests.monitoring.promapi import (
+    active_targets,
+    alertmanager_alerts,
+    poll,
+    query,
+    rule_groups,
+    status_of,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,26 +42,43 @@ UP_TIMEOUT = 240.0
 GRAFANA_VALUES = {"__rate_interval": "1m", "__interval": "15s", "__range": "1h"}
 
 
-def observe(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+def observe(*args: str, timeout: float = 120.0,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "observe", *args], capture_output=True,
-                          text=True, timeout=timeout, check=False)
+                          text=True, timeout=timeout, check=False, env=env)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    prometheus: str
+    alertmanager: str
+    apiserver: str
 
 
 @pytest.fixture(scope="module")
-def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tools.require(binaries.PROMETHEUS)
     tools.require(binaries.ALERTMANAGER)
     data_dir = tmp_path_factory.mktemp("cluster") / "data"
+    # Every alert fires as soon as its condition holds, so the test need not wait 15m.
+    env = {**os.environ, prometheus_main.ALERT_FOR_ENV: "0s"}
     try:
-        up = observe("up", "--nodes", "1", "--data-dir", str(data_dir), timeout=UP_TIMEOUT)
+        up = observe("up", "--nodes", "1", "--data-dir", str(data_dir), timeout=UP_TIMEOUT,
+                     env=env)
         assert up.returncode == 0, f"observe up failed:\n{up.stdout}\n{up.stderr}"
         done = observe("status", "-o", "json", "--data-dir", str(data_dir))
         components = json.loads(done.stdout)["components"]
         for name in ("prometheus-sd", "alertmanager", "prometheus"):
             assert components[name]["healthy"], f"{name}: {components[name]}"
-        yield components["prometheus"]["url"]
+        yield Cluster(*(components[n]["url"] for n in ("prometheus", "alertmanager",
+                                                       "apiserver")))
     finally:
         observe("down", "--data-dir", str(data_dir))
+
+
+@pytest.fixture(scope="module")
+def prometheus(cluster: Cluster) -> str:
+    return cluster.prometheus
 
 
 def substitute(expr: str) -> str:
@@ -124,3 +153,36 @@ def test_every_dashboard_query_runs(prometheus: str, path: Path):
         if answer.get("status") != "success":
             failures[f"{title}: {expr}"] = answer.get("error")
     assert not failures, json.dumps(failures, indent=2)
+
+
+CRASHING = {
+    "apiVersion": "apps/v1", "kind": "Deployment",
+    "metadata": {"name": "crasher", "namespace": "default"},
+    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "crasher"}},
+             "template": {"metadata": {"labels": {"app": "crasher"}},
+                          "spec": {"containers": [{"name": "app", "image": "busybox",
+                                                   "command": ["sh", "-c", "exit 1"]}]}}},
+}
+
+
+def test_a_crash_looping_pod_alerts_through_to_alertmanager(cluster: Cluster):
+    """The shipped KubePodCrashLooping rule, on the pod exporter's real series, reaches
+    Alertmanager with its labels and runbook."""
+    if not any(t["labels"]["job"] == jobs.KUBE_STATE_METRICS.name
+               for t in active_targets(cluster.prometheus)):
+        pytest.skip("no kube-state-metrics target: this build does not run the pod exporter")
+    request = urllib.request.Request(
+        f"{cluster.apiserver}/apis/apps/v1/namespaces/default/deployments",
+        data=json.dumps(CRASHING).encode(), method="POST",
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+    alert = poll("KubePodCrashLooping for the crasher pod in Alertmanager", lambda: next(
+        (a for a in alertmanager_alerts(cluster.alertmanager)
+         if a["labels"].get("alertname") == "KubePodCrashLooping"
+         and a["labels"].get("pod", "").startswith("crasher-")), None), timeout=180)
+    assert alert["labels"]["namespace"] == "default"
+    assert alert["labels"]["container"] == "app"
+    assert alert["labels"]["severity"] == "warning"
+    assert alert["annotations"]["runbook_url"] == "docs/runbooks/KubePodCrashLooping.md"
