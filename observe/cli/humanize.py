@@ -8,9 +8,9 @@ as flags such as ``--since=5m`` take them.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
+from observe.api.durations import parse_duration  # noqa: F401 - part of this module's API
 from observe.api.meta import parse_time
 from observe.api.tables.duration import since
 
@@ -28,22 +28,3 @@ def rfc1123(timestamp: str | None) -> str:
     return moment.strftime("%a, %d %b %Y %H:%M:%S %z")
 
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a Go duration such as ``90s``, ``1h30m`` or ``1.5h``; a bare number is
-    seconds. ``ValueError`` for anything else."""
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d*)?", text):
-        return float(text)
-    pos, total = 0, 0.0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise ValueError(f"invalid duration {text!r}")
-    return total

@@ -1,7 +1,11 @@
 """``observe up``: start a cluster on this machine in the background and wait until it is
 ready (the apiserver answers ``/readyz``, every component is healthy, every Node Ready).
 
-    observe up [--nodes N] [--data-dir DIR] [--timeout 2m]
+    observe up [--nodes N] [--data-dir DIR] [--timeout 2m] [--es-url URL]
+
+Logs and events go to an embedded OpenSearch node, or with ``--es-url`` to an external
+Elasticsearch. The store is not waited for: it takes tens of seconds to start, and the
+shippers hold the logs until it answers.
 
 A cluster that does not become ready in time is stopped again, and the error names the
 component (or node) at fault with the tail of its log. ``up`` on a data directory whose
@@ -38,6 +42,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--nodes", type=node_count, default=1, help="number of nodes (kubelets)")
     p.add_argument("--timeout", type=duration, default=DEFAULT_TIMEOUT,
                    help="how long to wait for the cluster to be ready (e.g. 90s, 5m)")
+    p.add_argument("--es-url", help="ship logs and events to this Elasticsearch instead of "
+                                    "running OpenSearch")
     add_data_dir(p)
     p.set_defaults(func=run)
 
@@ -76,7 +82,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
     session.say(f"Starting observe in {layout.data_dir} with {len(nodes)} "
                 f"node{'s' if len(nodes) != 1 else ''} ...\n")
     supervisor = control.launch(layout, nodes=args.nodes, python=sys.executable,
-                                environ=os.environ)
+                                environ=os.environ, es_url=args.es_url)
     lister = _NodeLister(layout)
     try:
         doc = control.wait_ready(layout, supervisor, nodes, timeout=args.timeout,

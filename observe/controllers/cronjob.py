@@ -1,6 +1,6 @@
 """The CronJob controller: start a Job at each schedule time, within the concurrency policy.
 
-The loop around :mod:`.cronjobstate` and :mod:`.cronschedule`, shaped like upstream's
+The loop around :mod:`.cronjobstate` and :mod:`observe.api.cronschedule`, shaped like upstream's
 ``cronjob_controllerv2.go``. Time comes from the controller context (``ctx.now`` for the
 wall clock, ``ctx.clock`` for the delays), so tests drive it with a fake clock. A sync:
 
@@ -24,12 +24,12 @@ from datetime import datetime
 from typing import Any
 
 from observe.api import meta as m
+from observe.api.cronschedule import Schedule, ScheduleError, parse
 from observe.client.cache import Object, split_key
 from observe.client.errors import ApiError
 from observe.client.events import NORMAL, WARNING
 from observe.controllers import cronjobstate as cs
 from observe.controllers.base import Controller, is_not_found, namespace_terminating
-from observe.controllers.cronschedule import Schedule, ScheduleError, parse
 from observe.controllers.ownership import is_controlled_by
 from observe.controllers.statuswrite import write_status
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from observe.api import meta as m
-from observe.controllers.cronschedule import Schedule
+from observe.api.cronschedule import Schedule
 from observe.controllers.jobstate import COMPLETE, FAILED, finished_condition
 from observe.controllers.ownership import controller_ref
 

@@ -7,8 +7,9 @@ are written as Go writes them (``40s``, ``1m30s``, ``500ms``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from observe.api.durations import parse_duration  # noqa: F401 - re-exported for flags
 
 # Canonical controller names, as ``--controllers`` takes them (upstream's short names).
 ALL_CONTROLLERS = ("replicaset", "deployment", "garbagecollector", "namespace",
@@ -30,30 +31,6 @@ ALIASES = {
     "daemonset-controller": "daemonset",
     "statefulset-controller": "statefulset",
 }
-
-_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
-                   "h": 3600.0}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a Go duration (``1h2m3.5s``); a bare number is seconds."""
-    text = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    sign = -1.0 if text.startswith("-") else 1.0
-    body = text[1:] if text[:1] in ("+", "-") else text
-    if not body:
-        raise ValueError(f"invalid duration {text!r}")
-    pos, total = 0, 0.0
-    while pos < len(body):
-        match = _DURATION_PART.match(body, pos)
-        if match is None:
-            raise ValueError(f"invalid duration {text!r}")
-        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        pos = match.end()
-    return sign * total
-
 
 def select_controllers(spec: str) -> tuple[str, ...]:
     """``--controllers``: names, ``*`` for all, ``-name`` to leave one out."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from observe.controllers import cronjobstate as cs
-from observe.controllers.cronschedule import parse
+from observe.api.cronschedule import parse
 
 EVERY_MINUTE = parse("* * * * *")
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from exporters.state.allowlist import AllowList
-from exporters.state.cron import CronError, next_fire_time, parse_schedule
 from exporters.state.exposition import GAUGE, FamilyGenerator, Object, Sample
 from exporters.state.metrics.common import (
     NO_SAMPLES,
@@ -21,6 +20,7 @@ from exporters.state.metrics.common import (
     timestamp_samples,
 )
 from exporters.state.metrics.kind import Kind, namespaced_identity
+from observe.api.cronschedule import ScheduleError, parse
 
 
 def _info(obj: Object) -> Sequence[Sample]:
@@ -38,11 +38,11 @@ def _next_schedule(obj: Object) -> Sequence[Sample]:
         return NO_SAMPLES
     since = status(obj).get("lastScheduleTime") or metadata(obj).get("creationTimestamp")
     try:
-        schedule = parse_schedule(str(s.get("schedule") or ""), s.get("timeZone"))
+        schedule = parse(str(s.get("schedule") or ""), s.get("timeZone"))
         after = datetime.fromisoformat(since) if isinstance(since, str) else None
-    except (CronError, ValueError):
+    except (ScheduleError, ValueError):
         return NO_SAMPLES
-    fire = next_fire_time(schedule, after) if after is not None else None
+    fire = schedule.next(after) if after is not None else None
     return NO_SAMPLES if fire is None else one(float(int(fire.timestamp())))
 
 

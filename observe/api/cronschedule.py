@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from observe.controllers.options import parse_duration
+from observe.api.durations import parse_duration
 
 _DESCRIPTORS = {
     "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",

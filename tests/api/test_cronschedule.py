@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from observe.controllers.cronschedule import ScheduleError, parse
+from observe.api.cronschedule import ScheduleError, parse
 
 
 def at(text: str) -> datetime:
