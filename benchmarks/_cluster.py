@@ -1,8 +1,8 @@
 """Shared pieces of the whole-cluster benchmarks (``pod_startup.py``, ``hollow_cluster.py``).
 
-- :class:`ObserveUp`: a real cluster from ``observe up --nodes N`` in a temporary data
-  directory, its apiserver URL and component pids from ``observe status -o json``, stopped
-  with ``observe down``;
+- :class:`ObserveUp`: a real cluster from ``observe up --nodes N`` in a given data
+  directory, its apiserver URL from ``observe status -o json``, stopped with
+  ``observe down``;
 - :class:`Component`: one ``python -m observe <component>`` process started directly, for
   benchmarks that want the control plane without ``observe up``'s monitoring stack, and
   :func:`hollow_kubelet`, the one process hosting many hollow nodes;
@@ -118,10 +118,6 @@ class ObserveUp:
     @property
     def kubeconfig(self) -> Path:
         return self.data_dir / "kubeconfig"
-
-    def pids(self, names: tuple[str, ...]) -> dict[str, int]:
-        components = self.status["components"]
-        return {n: components[n]["pid"] for n in names if (components.get(n) or {}).get("pid")}
 
 
 class Component:

@@ -246,14 +246,33 @@ async def fill_bound(http: aiohttp.ClientSession, base: str, first: int, total: 
         elapsed = time.monotonic() - started
         print(f"  {pods} pods exist (+{made} bound pods in {elapsed:.1f}s, "
               f"{made / elapsed:.0f} creates/s); {plane.rss()}; {load_note()}", flush=True)
-    running = await count_phase(http, url, "Running")
-    print(f"  {running} of {pods} pods Running (the hollow kubelet catches up on the rest); "
-          f"{plane.rss()}", flush=True)
+    await wait_running(http, plane, pods, deadline)
 
 
-async def count_phase(http: aiohttp.ClientSession, pods_url: str, phase: str) -> int:
-    async with http.get(pods_url, params={"fieldSelector": f"status.phase={phase}"}) as r:
-        return len((await r.json())["items"])
+async def running_pods(http: aiohttp.ClientSession, plane: ControlPlane) -> int:
+    """The hollow kubelet's own ``kubelet_running_pods`` (cheaper than listing pods)."""
+    metrics_url = plane.hollow.health_url.replace("/readyz", "/metrics")
+    async with http.get(metrics_url) as r:
+        text = await r.text()
+    return next((int(float(line.split()[-1])) for line in text.splitlines()
+                 if line.startswith("kubelet_running_pods ")), 0)
+
+
+async def wait_running(http: aiohttp.ClientSession, plane: ControlPlane, pods: int,
+                       deadline: float) -> None:
+    """Until the hollow kubelet reports every pod Running (or the deadline), printing the
+    count and RSS as it goes."""
+    started = time.monotonic()
+    while True:
+        running = await running_pods(http, plane)
+        done = running >= pods or time.monotonic() >= deadline
+        if done or time.monotonic() - started >= PROGRESS_EVERY:
+            print(f"  {running} of {pods} pods Running; {plane.rss()}; {load_note()}",
+                  flush=True)
+            started = time.monotonic()
+        if done:
+            return
+        await asyncio.sleep(1)
 
 
 async def run(plane: ControlPlane, args: argparse.Namespace, deadline: float) -> None:

@@ -18,6 +18,7 @@ COMPONENTS = {
     "pod-exporter": "exporters.state.main",
     "scheduler": "observe.scheduler.main",
     "shipper": "observe.shipper.main",
+    "events-exporter": "observe.eventsexporter.main",
     "prometheus-sd": "observe.monitoring.sd_main",
     "alertmanager": "observe.monitoring.alertmanager_main",
     "prometheus": "observe.monitoring.prometheus_main",

@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: real apiserver processes."""
+"""Fixtures shared by the whole suite: real apiserver processes and one OpenSearch node."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from observe.logstore.opensearch import OpenSearchNode
 from observe.testing import ApiServerProcess
 
 
@@ -45,3 +46,12 @@ def namespace(apiserver: ApiServerProcess) -> Iterator[str]:
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 201
     yield name
+
+
+@pytest.fixture(scope="session")
+def opensearch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchNode]:
+    """A real OpenSearch node (installed by .ci/setup); tests isolate themselves by index."""
+    node = OpenSearchNode(tmp_path_factory.mktemp("opensearch"))
+    node.start()
+    yield node
+    node.stop()

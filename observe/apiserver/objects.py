@@ -313,9 +313,15 @@ class Objects:
                 new.pop("status", None)
             return new
         if subresource == "finalize":
+            spec = obj.get("spec") or {}
+            finalizers = spec.get("finalizers") or [] if isinstance(spec, dict) else None
+            if not isinstance(finalizers, list) or not all(
+                    isinstance(f, str) for f in finalizers):
+                raise errors.invalid(rt.kind, rt.group, m.metadata(old).get("name", ""), [
+                    errors.Cause("spec.finalizers", "must be a list of strings",
+                                 "FieldValueTypeInvalid")])
             new = copy.deepcopy(old)
-            new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get(
-                "finalizers") or []
+            new.setdefault("spec", {})["finalizers"] = finalizers
             return new
         new = obj
         if rt.has_status and subresource != "binding":

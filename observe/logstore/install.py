@@ -129,6 +129,20 @@ def ensure_installed(home: Path | None = None) -> Installation:
     return installation
 
 
+def why_unavailable(home: Path | None = None) -> str | None:
+    """Why the node cannot be started here without installing first, or None. For callers
+    that must not block on a Maven download (``observe up``)."""
+    try:
+        java_binary()
+    except InstallError as e:
+        return str(e)
+    installation = Installation(Path(home) if home is not None else default_home())
+    if not installation.is_installed():
+        return (f"OpenSearch is not installed in {installation.home}: run "
+                "python -m observe.logstore.install")
+    return None
+
+
 def _launcher_is_newer(classes: Path) -> bool:
     compiled = classes / f"{LAUNCHER_CLASS}.class"
     return compiled.stat().st_mtime < LAUNCHER_SOURCE.stat().st_mtime

@@ -4,6 +4,9 @@
         [--output opensearch|elasticsearch|forward|stdout|null] [--url URL[,URL...]] \\
         [--index observe-logs-%Y.%m.%d] [--state-dir DIR] [--port P]
 
+Before its first write to Elasticsearch/OpenSearch it applies observe's index templates
+(:mod:`observe.logstore.templates`; ``--no-index-templates`` leaves them to you).
+
 Serves ``/healthz``, ``/readyz`` (ready once the pod watch has synced) and ``/metrics`` on
 ``--address:--port``. Exits cleanly on SIGTERM or SIGINT after sending what it can for a
 few seconds; whatever was not acknowledged is read again at the next start.
@@ -64,6 +67,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--compress", action="store_true", help="gzip request bodies")
     parser.add_argument("--forward-tag", default="observe.logs")
     parser.add_argument("--index", default=DEFAULT_INDEX)
+    parser.add_argument("--no-index-templates", action="store_true",
+                        help="do not PUT observe's index templates before the first write")
     parser.add_argument("--dead-letter-index", default="observe-deadletter",
                         help="'' for the dead-letter file only")
     parser.add_argument("--parser", choices=PARSERS, default="auto")
@@ -107,14 +112,15 @@ def build_output(args: argparse.Namespace) -> Output:
     if kind == "opensearch":
         from observe.shipper.outputs.opensearch import opensearch_output
 
-        return opensearch_output(urls, username=args.username, password=args.password,
-                                 verify_certs=verify, compress=args.compress)
+        return _templated(args, urls, opensearch_output(
+            urls, username=args.username, password=args.password, verify_certs=verify,
+            compress=args.compress))
     if kind == "elasticsearch":
         from observe.shipper.outputs.elasticsearch import elasticsearch_output
 
-        return elasticsearch_output(urls, api_key=args.api_key, username=args.username,
-                                    password=args.password, verify_certs=verify,
-                                    compress=args.compress)
+        return _templated(args, urls, elasticsearch_output(
+            urls, api_key=args.api_key, username=args.username, password=args.password,
+            verify_certs=verify, compress=args.compress))
     if kind == "forward":
         from observe.shipper.outputs.forward import DEFAULT_PORT as FORWARD_PORT
         from observe.shipper.outputs.forward import ForwardOutput
@@ -129,6 +135,16 @@ def build_output(args: argparse.Namespace) -> Output:
     from observe.shipper.outputs.null import NullOutput
 
     return NullOutput()
+
+
+def _templated(args: argparse.Namespace, urls: list[str], output: Output) -> Output:
+    if args.no_index_templates:
+        return output
+    from observe.logstore.templates import StoreAdmin, TemplatedOutput
+
+    return TemplatedOutput(output, StoreAdmin(urls[0], username=args.username,
+                                              password=args.password, api_key=args.api_key,
+                                              verify_certs=not args.insecure_skip_tls_verify))
 
 
 def _raise_open_file_limit() -> None:

@@ -48,13 +48,14 @@ def running_supervisor(layout: ClusterLayout) -> int | None:
 
 
 def launch(layout: ClusterLayout, *, nodes: int, python: str, environ: Mapping[str, str],
-           grace_period: float = GRACE_PERIOD) -> subprocess.Popen:
+           grace_period: float = GRACE_PERIOD, es_url: str | None = None) -> subprocess.Popen:
     """Start the supervisor in the background; it outlives this process."""
     layout.logs_dir.mkdir(parents=True, exist_ok=True)
     with open(layout.log_file(SUPERVISOR), "ab") as log:
         return subprocess.Popen(
             [python, "-m", "observe.supervisor", "--data-dir", str(layout.data_dir),
-             "--nodes", str(nodes), "--grace-period", str(grace_period)],
+             "--nodes", str(nodes), "--grace-period", str(grace_period),
+             *(["--es-url", es_url] if es_url else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             cwd=layout.data_dir, env=component_env(environ), start_new_session=True)
 

@@ -1,6 +1,6 @@
 """``python -m observe.supervisor``: the background process ``observe up`` starts.
 
-    python -m observe.supervisor --data-dir DIR [--nodes N] [--grace-period 10]
+    python -m observe.supervisor --data-dir DIR [--nodes N] [--grace-period 10] [--es-url URL]
 
 Reads its flags once, takes the data directory's lock (exit code 3 if another supervisor
 has it), picks the ports, writes ``DIR/kubeconfig``, builds the component specs and runs the
@@ -59,6 +59,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="interpreter that runs the components")
     parser.add_argument("--grace-period", type=float, default=GRACE_PERIOD,
                         help="seconds a component has to stop after SIGTERM")
+    parser.add_argument("--es-url", help="external Elasticsearch for logs and events "
+                                         "(default: run OpenSearch)")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -92,7 +94,8 @@ def main(argv: list[str]) -> int:
 
     from observe.__main__ import COMPONENTS
 
-    options = ClusterOptions(where, node_names(args.nodes), args.python, args.host)
+    options = ClusterOptions(where, node_names(args.nodes), args.python, args.host,
+                             es_url=args.es_url)
     allocate = ports.PortAllocator(previous_ports(state.read_state(where.state_file)),
                                    lambda p: ports.port_is_free(args.host, p),
                                    lambda: ports.free_port(args.host))

@@ -9,15 +9,20 @@ build is left out, so the registry can name components before they exist.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from observe.logstore import install as logstore_install
 from observe.monitoring import binaries
 from observe.supervisor.layout import ClusterLayout
 
 APISERVER = "apiserver"
 PROMETHEUS, ALERTMANAGER, SD = "prometheus", "alertmanager", "prometheus-sd"
+OPENSEARCH, ELASTICSEARCH, SHIPPER = "opensearch", "elasticsearch", "shipper"
+EVENTS_EXPORTER = "events-exporter"
+log = logging.getLogger("observe.supervisor")
 # Node pod networks are 127.<64+i>.0.0/16 (see ARCHITECTURE.md "Pod network").
 FIRST_POD_OCTET = 64
 MAX_NODES = 255 - FIRST_POD_OCTET + 1
@@ -43,6 +48,10 @@ class ComponentSpec:
     depends_on: tuple[str, ...] = ()
     """Components that must be healthy before this one starts."""
 
+    gates_ready: bool = True
+    """Whether the cluster is ready only once this is healthy. The log store takes tens of
+    seconds to start and nothing needs it to run pods (its writers wait for it)."""
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
@@ -65,6 +74,9 @@ class ClusterOptions:
 
     host: str = "127.0.0.1"
     """Loopback address every component listens on."""
+
+    es_url: str | None = None
+    """An external Elasticsearch to ship logs and events to instead of running OpenSearch."""
 
 
 PortFor = Callable[[str], int]
@@ -160,6 +172,82 @@ def _monitoring(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpe
                           depends_on=(SD, ALERTMANAGER))]
 
 
+@dataclass(frozen=True)
+class LogStore:
+    """Where the shippers and the events exporter write."""
+
+    url: str
+    flavor: str
+    """``opensearch`` or ``elasticsearch`` (the client to use)."""
+    component: str | None
+    """The component standing for it in ``observe status``, if it is available."""
+
+
+def log_store(options: ClusterOptions, port_for: PortFor) -> LogStore:
+    """The configured external Elasticsearch, else the embedded OpenSearch node on its
+    own port (``component`` None when it cannot run here)."""
+    if options.es_url:
+        return LogStore(options.es_url, ELASTICSEARCH, ELASTICSEARCH)
+    port = port_for(OPENSEARCH)
+    available = logstore_install.why_unavailable() is None
+    return LogStore(f"http://{options.host}:{port}", OPENSEARCH,
+                    OPENSEARCH if available else None)
+
+
+def _log_store(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+    """The embedded OpenSearch node, or a watcher of the external Elasticsearch; left out
+    with a warning when Java or the node's install is missing."""
+    store = log_store(options, port_for)
+    host = options.host
+    if store.flavor == ELASTICSEARCH:
+        port = port_for(ELASTICSEARCH)
+        argv = (options.python, "-m", "observe.logstore.external", "--es-url", store.url,
+                "--address", host, "--port", str(port))
+        return [ComponentSpec(ELASTICSEARCH, argv, host, port, health_path="/readyz",
+                              gates_ready=False)]
+    if store.component is None:
+        log.warning("not running opensearch: %s", logstore_install.why_unavailable())
+        return []
+    port = port_for(OPENSEARCH)
+    argv = (options.python, "-m", "observe.logstore.run",
+            "--data-dir", str(options.layout.data_dir / OPENSEARCH), "--port", str(port),
+            "--transport-port", str(port_for(f"{OPENSEARCH}-transport")))
+    return [ComponentSpec(OPENSEARCH, argv, host, port, gates_ready=False,
+                          health_path="/_cluster/health?wait_for_status=yellow&timeout=1s")]
+
+
+def _shippers(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+    """One ``shipper-<node>`` per node, reading that kubelet's log files; it waits for the
+    store on its own (the files are its buffer), so only the apiserver gates its start.
+    Without a store to write to, there are none."""
+    store = log_store(options, port_for)
+    if store.component is None:
+        return []
+    specs = []
+    for node in options.nodes:
+        name = f"{SHIPPER}-{node}"
+        port = port_for(name)
+        argv = _observe(options, SHIPPER, "--node-name", node,
+                        "--root-dir", options.layout.node_dir(node),
+                        "--kubeconfig", options.layout.kubeconfig,
+                        "--output", store.flavor, "--url", store.url,
+                        "--address", options.host, "--port", port)
+        specs.append(ComponentSpec(name, argv, options.host, port, depends_on=(APISERVER,)))
+    return specs
+
+
+def _events_exporter(options: ClusterOptions, port_for: PortFor) -> list[ComponentSpec]:
+    store = log_store(options, port_for)
+    if store.component is None:
+        return []
+    port = port_for(EVENTS_EXPORTER)
+    argv = _observe(options, EVENTS_EXPORTER, "--kubeconfig", options.layout.kubeconfig,
+                    "--es-url", store.url, "--flavor", store.flavor,
+                    "--state-dir", options.layout.data_dir / EVENTS_EXPORTER,
+                    "--address", options.host, "--port", port)
+    return [ComponentSpec(EVENTS_EXPORTER, argv, options.host, port, depends_on=(APISERVER,))]
+
+
 COMPONENT_KINDS: tuple[tuple[str, KindBuilder], ...] = (
     (APISERVER, _apiserver),
     ("scheduler", _client_of_apiserver("scheduler")),
@@ -168,6 +256,9 @@ COMPONENT_KINDS: tuple[tuple[str, KindBuilder], ...] = (
     ("proxy", _per_node("proxy", "kubeconfig", "node-name", "node-address", "port")),
     ("node-exporter", _per_node("node-exporter", "node-name", "address", "port")),
     ("pod-exporter", _client_of_apiserver("pod-exporter")),
+    (SHIPPER, _log_store),
+    (SHIPPER, _shippers),
+    (EVENTS_EXPORTER, _events_exporter),
     (PROMETHEUS, _monitoring),
 )
 """``(observe command, builder)`` for every kind of component, in start order."""

@@ -149,7 +149,8 @@ class Supervisor:
         backing_off = {n for n in self._specs if not self._backoff.ready(n, now)}
         for name in plan_starts(self._order, running, healthy, backing_off):
             self._start(name, now)
-        self._phase = cluster_phase(list(self.observed.values()), self._was_running)
+        self._phase = cluster_phase([self.observed[s.name] for s in self._order
+                                     if s.gates_ready], self._was_running)
         self._was_running = self._was_running or self._phase == state.RUNNING
         self._publish()
 

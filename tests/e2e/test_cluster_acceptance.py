@@ -326,3 +326,21 @@ def test_a_stopped_kubelet_makes_its_node_not_ready_and_pods_move(cluster: Clust
     poll(f"{victim} Ready again", lambda: not [
         c for c in cluster.json("get", "node", victim)["status"]["conditions"]
         if c["type"] == "Ready" and c["status"] != "True"], 60, interval=1)
+
+
+@pytest.mark.parametrize("component", ["apiserver", "controller-manager", "scheduler"])
+def test_killing_a_control_plane_process_loses_nothing(cluster: Cluster, ns: str,
+                                                       component: str) -> None:
+    cluster.apply(web_deployment("before", replicas=1), ns)
+    poll("the first deployment ready", lambda: ready_count(cluster, ns, "app=before") == 1,
+         90)
+    pid = cluster.component_pid(component)
+    os.kill(pid, signal.SIGKILL)
+    # Written while the component is down (for the apiserver: as soon as it is back).
+    poll("the API answering", lambda: cluster.kubectl(
+        "get", "ns", ns, check=False).returncode == 0, 60)
+    cluster.apply(web_deployment("during", replicas=2), ns)
+    poll(f"{component} restarted", lambda: cluster.component_pid(component) != pid, 60)
+    poll("the new deployment ready", lambda: ready_count(cluster, ns, "app=during") == 2, 120)
+    assert ready_count(cluster, ns, "app=before") == 1
+    assert cluster.json("get", "deployment", "before", namespace=ns)["metadata"]["uid"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from pathlib import Path
 
 import pytest
 
+from observe.logstore import install as logstore_install
 from observe.supervisor.layout import ClusterLayout
 from observe.supervisor.specs import (
     MAX_NODES,
@@ -21,10 +23,12 @@ ALL = ("apiserver", "scheduler", "controller-manager", "kubelet")
 DATA = Path("/data")
 
 
-def build(nodes: int, available=ALL):
+def build(nodes: int, available=ALL, es_url=None):
     ports = itertools.count(7000)
-    options = ClusterOptions(ClusterLayout(DATA), node_names(nodes), "py")
-    return build_specs(options, lambda name: next(ports), available)
+    assigned: dict[str, int] = {}
+    options = ClusterOptions(ClusterLayout(DATA), node_names(nodes), "py", es_url=es_url)
+    return build_specs(options, lambda name: assigned.setdefault(name, next(ports)),
+                       available)
 
 
 def flag(argv: tuple[str, ...], name: str) -> str:
@@ -102,3 +106,59 @@ def test_pod_cidr_out_of_range(index):
                                             ("scheduler", None)])
 def test_kubelet_node(name, node):
     assert kubelet_node(name) == node
+
+
+LOGGING = ("apiserver", "shipper", "events-exporter")
+
+
+@pytest.fixture
+def opensearch_installed(monkeypatch):
+    monkeypatch.setattr(logstore_install, "why_unavailable", lambda: None)
+
+
+def test_log_pipeline_runs_opensearch_a_shipper_per_node_and_the_events_exporter(
+        opensearch_installed):
+    specs, _ = build(2, LOGGING)
+    by_name = {s.name: s for s in specs}
+    assert set(by_name) == {"apiserver", "opensearch", "shipper-node-1", "shipper-node-2",
+                            "events-exporter"}
+    store = by_name["opensearch"]
+    assert store.argv[:3] == ("py", "-m", "observe.logstore.run")
+    assert flag(store.argv, "--data-dir") == "/data/opensearch"
+    assert flag(store.argv, "--port") == str(store.port)
+    assert flag(store.argv, "--transport-port") != str(store.port)
+    assert "wait_for_status=yellow" in store.health_url
+    assert store.gates_ready is False, "observe up must not wait for the log store"
+    for node in ("node-1", "node-2"):
+        shipper = by_name[f"shipper-{node}"]
+        assert shipper.argv[:4] == ("py", "-m", "observe", "shipper")
+        assert flag(shipper.argv, "--node-name") == node
+        assert flag(shipper.argv, "--root-dir") == f"/data/nodes/{node}"
+        assert flag(shipper.argv, "--output") == "opensearch"
+        assert flag(shipper.argv, "--url") == store.url
+        assert shipper.depends_on == ("apiserver",)
+        assert shipper.gates_ready
+    exporter = by_name["events-exporter"]
+    assert flag(exporter.argv, "--es-url") == store.url
+    assert flag(exporter.argv, "--flavor") == "opensearch"
+    assert flag(exporter.argv, "--kubeconfig") == "/data/kubeconfig"
+
+
+def test_an_external_elasticsearch_replaces_opensearch(monkeypatch):
+    monkeypatch.setattr(logstore_install, "why_unavailable", lambda: "no java")
+    specs, _ = build(1, LOGGING, es_url="https://es.example:9200")
+    by_name = {s.name: s for s in specs}
+    assert "opensearch" not in by_name
+    assert by_name["elasticsearch"].argv[:3] == ("py", "-m", "observe.logstore.external")
+    assert flag(by_name["elasticsearch"].argv, "--es-url") == "https://es.example:9200"
+    assert flag(by_name["shipper-node-1"].argv, "--output") == "elasticsearch"
+    assert flag(by_name["shipper-node-1"].argv, "--url") == "https://es.example:9200"
+    assert flag(by_name["events-exporter"].argv, "--flavor") == "elasticsearch"
+
+
+def test_without_java_or_the_install_the_log_pipeline_is_left_out(monkeypatch, caplog):
+    monkeypatch.setattr(logstore_install, "why_unavailable", lambda: "no java on PATH")
+    with caplog.at_level(logging.WARNING, "observe.supervisor"):
+        specs, _ = build(1, LOGGING)
+    assert [s.name for s in specs] == ["apiserver"]
+    assert "no java on PATH" in caplog.text

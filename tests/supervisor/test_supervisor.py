@@ -134,6 +134,16 @@ def test_phase_follows_health(tmp_path):
     assert doc["message"].startswith("kubelet-node-1: ")
 
 
+def test_a_component_that_does_not_gate_readiness_is_not_waited_for(tmp_path):
+    store = ComponentSpec("opensearch", ("bin-opensearch",), "127.0.0.1", 4, gates_ready=False)
+    h = Harness(tmp_path, specs=[*SPECS, store])
+    h.all_up()  # everything but the store
+    doc = h.supervisor.document()
+    assert doc["phase"] == "Running"
+    assert doc["components"]["opensearch"]["healthy"] is False
+    assert h.pid("opensearch") is not None, "it still runs"
+
+
 def test_state_is_published_only_when_it_changes(tmp_path):
     h = Harness(tmp_path)
     h.all_up()

@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from observe.__main__ import COMPONENTS
+from observe.logstore.install import why_unavailable
 from observe.monitoring import binaries
 
 pytestmark = pytest.mark.slow
@@ -57,6 +58,8 @@ def expected_components() -> set[str]:
             names |= {f"{per_node}-{n}" for n in NODES}
     if "pod-exporter" in COMPONENTS:
         names.add("pod-exporter")
+    if "shipper" in COMPONENTS and why_unavailable() is None:
+        names |= {"opensearch", "events-exporter"} | {f"shipper-{n}" for n in NODES}
     if "prometheus" in COMPONENTS and all(
             binaries.find(t) for t in (binaries.PROMETHEUS, binaries.ALERTMANAGER)):
         names |= {"prometheus-sd", "alertmanager", "prometheus"}
@@ -90,10 +93,13 @@ def test_up_status_restart_down(data_dir: Path) -> None:
     assert "already running" in again.stderr
 
     report = status(data_dir)
+    assert set(report["components"]) == expected_components()
+    # The log store is not waited for by `up` (it takes tens of seconds to start).
+    report = poll("every component to be healthy", lambda: (
+        (r := status(data_dir)) and all(c["healthy"] for c in r["components"].values())
+        and r), timeout=120)
     components = report["components"]
-    assert set(components) == expected_components()
     for name, c in components.items():
-        assert c["healthy"] is True, f"{name} is not healthy: {c}"
         assert isinstance(c["pid"], int) and psutil.pid_exists(c["pid"]), name
         assert c["url"].startswith("http://127.0.0.1:"), c["url"]
     supervisor_pid = report["supervisor"]["pid"]

@@ -4,6 +4,7 @@ with setns."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -50,13 +51,22 @@ async def test_separate_streams_and_stdin_half_close():
 
 
 async def test_a_terminal_takes_its_size_and_is_the_controlling_tty():
-    process = await spawn(HOST, ["sh", "-c", "read line; stty size; echo $line >/dev/tty"],
+    # The shell waits for a last line before it exits, so the output is read while the
+    # terminal is still open: what a closing terminal still had buffered is not relied on.
+    process = await spawn(HOST, ["sh", "-c", "read line; stty size; echo $line >/dev/tty; "
+                                 "read done"],
                           stdin=True, stdout=True, stderr=False, tty=True)
     process.resize(91, 33)
     await process.write(b"typed\n")
-    output = b"".join([chunk async for _, chunk in process.output()])
-    process.close()
+    output = b""
+    async with asyncio.timeout(20):
+        async for _, chunk in process.output():
+            output += chunk
+            if output.count(b"\r\n") >= 3:
+                break
+    await process.write(b"bye\n")
     assert await process.wait() == 0
+    process.close()
     assert output.split(b"\r\n")[1:3] == [b"33 91", b"typed"]  # after the echoed input
 
 
