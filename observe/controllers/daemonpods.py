@@ -28,14 +28,14 @@ from datetime import datetime
 from typing import Any
 
 from observe.api import meta as m
-from observe.controllers import pods as podutil
-from observe.controllers.revisions import REVISION_HASH
-from observe.scheduler.podinfo import (
+from observe.api.podinfo import (
     PodInfo,
     first_untolerated,
     parse_taints,
     parse_tolerations,
 )
+from observe.controllers import pods as podutil
+from observe.controllers.revisions import REVISION_HASH
 
 Object = dict[str, Any]
 

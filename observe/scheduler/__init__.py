@@ -2,7 +2,8 @@
 
 Layers, from the bottom up (each imports only modules listed before it):
 
-- :mod:`.podinfo`, :mod:`.nodeinfo`, :mod:`.snapshot`: a Pod or Node parsed once into what
+- :mod:`observe.api.podinfo` (shared with the DaemonSet controller), :mod:`.nodeinfo`,
+  :mod:`.snapshot`: a Pod or Node parsed once into what
   scheduling reads (requests, tolerations, affinity terms; allocatable, taints, labels),
   per-node aggregates of the pods placed there, and the node list a cycle walks.
 - :mod:`.clusterevents`: what changed in the cluster, in the terms queueing hints use.

@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from typing import NamedTuple
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.cache import Cache
 from observe.scheduler.framework import (
     Code,
@@ -26,7 +27,6 @@ from observe.scheduler.framework import (
     nodes_named,
 )
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5

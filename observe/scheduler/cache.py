@@ -19,8 +19,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 from observe.scheduler.snapshot import Snapshot, zone_of
 
 

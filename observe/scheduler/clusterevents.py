@@ -15,7 +15,7 @@ from collections.abc import Callable
 from enum import IntFlag
 from typing import Any, NamedTuple
 
-from observe.scheduler.podinfo import PodInfo
+from observe.api.podinfo import PodInfo
 
 
 class ActionType(IntFlag):

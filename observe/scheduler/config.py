@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from observe.api.podinfo import DEFAULT_SCHEDULER_NAME
 from observe.scheduler import queue
 from observe.scheduler.framework import PluginSpec, Profile
 from observe.scheduler.plugins.registry import DEFAULT_PLUGINS
-from observe.scheduler.podinfo import DEFAULT_SCHEDULER_NAME
 
 
 @dataclass(frozen=True)

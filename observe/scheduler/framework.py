@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
 
+from observe.api.podinfo import DEFAULT_SCHEDULER_NAME, PodInfo
 from observe.api.selectors import NOTHING, LabelSelector
 from observe.scheduler.clusterevents import ClusterEventWithHint
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.nominator import Nominator
-from observe.scheduler.podinfo import DEFAULT_SCHEDULER_NAME, PodInfo
 from observe.scheduler.snapshot import Snapshot
 
 MAX_NODE_SCORE = 100

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from observe.api import meta as m
+from observe.api.podinfo import PodInfo
 from observe.api.registry import ResourceType
 from observe.api.selectors import EQUALS, LabelSelector, Requirement, label_selector_from_dict
 from observe.client.errors import ApiError
 from observe.client.informer import Informer
 from observe.scheduler.eventsink import EventSink
-from observe.scheduler.podinfo import PodInfo
 from observe.scheduler.snapshot import Snapshot
 
 _OWNER_KINDS = {("apps/v1", "ReplicaSet"), ("apps/v1", "StatefulSet")}

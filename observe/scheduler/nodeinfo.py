@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from observe.scheduler.podinfo import (
+from observe.api.podinfo import (
     CPU,
     EPHEMERAL_STORAGE,
     MEMORY,

@@ -9,8 +9,8 @@ preemption made could go to a less important pod before the preemptor's next att
 
 from __future__ import annotations
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 
 
 class Nominator:

@@ -29,11 +29,11 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from observe.api.podinfo import PodInfo
 from observe.client.clock import Clock, LoopClock
 from observe.scheduler import clusterevents as ev
 from observe.scheduler.clusterevents import ClusterEvent, ClusterEventWithHint
 from observe.scheduler.framework import Status
-from observe.scheduler.podinfo import PodInfo
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from observe.api import meta as m
+from observe.api.podinfo import PodInfo
 from observe.api.registry import Registry, default_registry
 from observe.client.clock import Clock, LoopClock
 from observe.client.errors import ApiError, ClientError
@@ -42,7 +43,6 @@ from observe.scheduler.handle import ApiHandle
 from observe.scheduler.metrics import ERROR, UNSCHEDULABLE, SchedulerMetrics
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.plugins.registry import in_tree_registry
-from observe.scheduler.podinfo import PodInfo
 from observe.scheduler.queue import QueuedPodInfo, SchedulingQueue, ShutDown
 
 log = logging.getLogger(__name__)

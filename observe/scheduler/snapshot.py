@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from observe.api.podinfo import LABEL_ZONE
 from observe.api.selectors import LabelSelector
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import LABEL_ZONE
 
 REGION_LABEL = "topology.kubernetes.io/region"
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from observe.controllers import cronjobstate as cs
 from observe.api.cronschedule import parse
+from observe.controllers import cronjobstate as cs
 
 EVERY_MINUTE = parse("* * * * *")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.cache import Cache
 from observe.scheduler.framework import (
     CycleState,
@@ -16,7 +17,6 @@ from observe.scheduler.framework import (
 )
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.plugins.registry import DEFAULT_PLUGINS, in_tree_registry
-from observe.scheduler.podinfo import PodInfo
 
 _uids = itertools.count(1)
 

@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.algorithm import (
     NO_NODES_AVAILABLE,
     Algorithm,
@@ -16,7 +17,6 @@ from observe.scheduler.algorithm import (
 )
 from observe.scheduler.cache import Cache
 from observe.scheduler.framework import CycleState, FitError, Status
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import cluster, framework, node, node_info, pod
 
 

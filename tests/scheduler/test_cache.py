@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.cache import Cache
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import node, pod
 
 

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler import clusterevents as ev
 from observe.scheduler.clusterevents import ActionType, ClusterEvent
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import node, pod
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.api.registry import default_registry
 from observe.scheduler.handle import ApiHandle
-from observe.scheduler.podinfo import PodInfo
 from observe.scheduler.snapshot import Snapshot
 from tests.scheduler.builders import pod
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
+from observe.api.podinfo import DEFAULT_MEMORY_REQUEST, HostPort
 from observe.scheduler.nodeinfo import NodeInfo, ports_conflict
-from observe.scheduler.podinfo import DEFAULT_MEMORY_REQUEST, HostPort
 from tests.scheduler.builders import node, node_info, pod_info
 
 

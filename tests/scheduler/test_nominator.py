@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.algorithm import Algorithm, ScheduleResult
 from observe.scheduler.framework import CycleState, FitError
 from observe.scheduler.nominator import Nominator
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import cluster, framework, node, node_info, pod, pod_info
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.algorithm import Algorithm
 from observe.scheduler.framework import Code, CycleState, FitError, PluginSpec
 from observe.scheduler.plugins import default_preemption, node_resources_fit, taint_toleration
 from observe.scheduler.plugins.default_preemption import candidate_rank, select_victims
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import cluster, framework, node, node_info, pod, pod_info
 
 PLUGINS = (PluginSpec(taint_toleration.NAME), PluginSpec(node_resources_fit.NAME),

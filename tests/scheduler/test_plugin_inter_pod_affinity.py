@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.plugins.inter_pod_affinity import NAME
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import cluster, filter_all, framework, node, only, pod, scores_of
 
 HOST, ZONE = "kubernetes.io/hostname", "topology.kubernetes.io/zone"

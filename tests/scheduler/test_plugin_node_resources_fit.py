@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.framework import Code, CycleState
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.plugins.node_resources_fit import NodeResourcesFit
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import node_info, pod_info, reasons, run_filter
 
 GPU = "example.com/gpu"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.framework import Code
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.plugins.node_unschedulable import NodeUnschedulable
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import node, node_info, pod, pod_info, reasons, run_filter
 
 TOLERATES = [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists",

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from observe.api.podinfo import PodInfo
 from observe.api.selectors import label_selector_from_dict
 from observe.scheduler.plugins.pod_topology_spread import NAME
-from observe.scheduler.podinfo import PodInfo
 from tests.scheduler.builders import cluster, filter_all, framework, node, only, pod, scores_of
 
 NOT_MATCH = ("node(s) didn't match pod topology spread constraints",)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from observe.api.podinfo import PodInfo
 from observe.client.clock import FakeClock
 from observe.scheduler import clusterevents as ev
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 from observe.scheduler.queue import (
     ACTIVE,
     BACKOFF,

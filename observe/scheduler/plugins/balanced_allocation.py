@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.framework import MAX_NODE_SCORE, CycleState
 from observe.scheduler.nodeinfo import NodeInfo
 from observe.scheduler.plugins.resource_allocation import (
@@ -14,7 +15,6 @@ from observe.scheduler.plugins.resource_allocation import (
     ResourceAllocationScorer,
     parse_resources,
 )
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "NodeResourcesBalancedAllocation"
 

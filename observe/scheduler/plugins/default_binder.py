@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.client.errors import ApiError, ClientError
 from observe.scheduler.framework import CycleState, Handle, Status, error
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "DefaultBinder"
 

@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from observe.api.podinfo import PodInfo
 from observe.client.errors import ClientError
 from observe.scheduler.framework import (
     Code,
@@ -34,7 +35,6 @@ from observe.scheduler.framework import (
     error,
 )
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "DefaultPreemption"
 NOT_HELPFUL = "Preemption is not helpful for scheduling"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from observe.api.podinfo import AffinityTerm, PodInfo, WeightedAffinityTerm
 from observe.api.selectors import NOTHING
 from observe.scheduler.clusterevents import (
     NODE,
@@ -32,7 +33,6 @@ from observe.scheduler.framework import (
     Status,
 )
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import AffinityTerm, PodInfo, WeightedAffinityTerm
 from observe.scheduler.snapshot import Snapshot
 
 NAME = "InterPodAffinity"

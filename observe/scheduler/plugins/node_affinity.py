@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.clusterevents import NODE, ActionType, ClusterEvent, ClusterEventWithHint
 from observe.scheduler.framework import (
     SKIP,
@@ -16,7 +17,6 @@ from observe.scheduler.framework import (
     default_normalize,
 )
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "NodeAffinity"
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"

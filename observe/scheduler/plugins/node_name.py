@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.clusterevents import NODE, ActionType, ClusterEvent, ClusterEventWithHint
 from observe.scheduler.framework import SKIP, Code, CycleState, PreFilterResult, Status
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "NodeName"
 ERR_REASON = "node(s) didn't match the requested node name"

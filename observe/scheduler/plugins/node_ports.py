@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.clusterevents import (
     NODE,
     POD,
@@ -14,7 +15,6 @@ from observe.scheduler.clusterevents import (
 )
 from observe.scheduler.framework import SKIP, Code, CycleState, PreFilterResult, Status
 from observe.scheduler.nodeinfo import NodeInfo, ports_conflict
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "NodePorts"
 ERR_REASON = "node(s) didn't have free ports for the requested pod ports"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.clusterevents import (
     NODE,
     POD,
@@ -25,7 +26,6 @@ from observe.scheduler.plugins.resource_allocation import (
     parse_resources,
     weighted_scorer,
 )
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "NodeResourcesFit"
 LEAST_ALLOCATED, MOST_ALLOCATED = "LeastAllocated", "MostAllocated"

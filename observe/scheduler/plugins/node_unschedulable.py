@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from observe.scheduler.clusterevents import NODE, ActionType, ClusterEvent, ClusterEventWithHint
-from observe.scheduler.framework import Code, CycleState, Status
-from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import (
+from observe.api.podinfo import (
     NO_SCHEDULE,
     TAINT_NODE_UNSCHEDULABLE,
     PodInfo,
     Taint,
     tolerates,
 )
+from observe.scheduler.clusterevents import NODE, ActionType, ClusterEvent, ClusterEventWithHint
+from observe.scheduler.framework import Code, CycleState, Status
+from observe.scheduler.nodeinfo import NodeInfo
 
 NAME = "NodeUnschedulable"
 ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"

@@ -16,6 +16,13 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from observe.api.podinfo import (
+    LABEL_HOSTNAME,
+    LABEL_ZONE,
+    PodInfo,
+    first_untolerated,
+    with_match_label_keys,
+)
 from observe.api.selectors import LabelSelector, label_selector_from_dict
 from observe.scheduler.clusterevents import (
     NODE,
@@ -34,13 +41,6 @@ from observe.scheduler.framework import (
     Status,
 )
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import (
-    LABEL_HOSTNAME,
-    LABEL_ZONE,
-    PodInfo,
-    first_untolerated,
-    with_match_label_keys,
-)
 
 NAME = "PodTopologySpread"
 ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints"

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from observe.api.podinfo import CPU, EPHEMERAL_STORAGE, MEMORY, PodInfo
 from observe.scheduler.framework import MAX_NODE_SCORE
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import CPU, EPHEMERAL_STORAGE, MEMORY, PodInfo
 
 
 class ResourceSpec(NamedTuple):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import PodInfo
 from observe.scheduler.framework import Code, Status
-from observe.scheduler.podinfo import PodInfo
 
 NAME = "SchedulingGates"
 

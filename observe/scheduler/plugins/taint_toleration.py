@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from observe.api.podinfo import (
+    PREFER_NO_SCHEDULE,
+    PodInfo,
+    Taint,
+    first_untolerated,
+    tolerates,
+)
 from observe.scheduler.clusterevents import (
     NODE,
     POD,
@@ -15,13 +22,6 @@ from observe.scheduler.clusterevents import (
 )
 from observe.scheduler.framework import SKIP, Code, CycleState, Status, default_normalize
 from observe.scheduler.nodeinfo import NodeInfo
-from observe.scheduler.podinfo import (
-    PREFER_NO_SCHEDULE,
-    PodInfo,
-    Taint,
-    first_untolerated,
-    tolerates,
-)
 
 NAME = "TaintToleration"
 

@@ -1,10 +1,12 @@
 """A Pod as scheduling reads it: parsed once, then matched against thousands of nodes.
 
-Sits at the bottom of the scheduler (see :mod:`observe.scheduler`): the cache, the queue and
-every plugin read :class:`PodInfo` instead of the raw dict, so requests, tolerations and
-affinity terms are parsed once per pod version rather than once per node. It mirrors
-kube-scheduler's ``framework.PodInfo`` and the helpers it leans on (``resource.PodRequests``,
-``nodeaffinity.RequiredNodeAffinity``, ``AffinityTerm``, ``Toleration.ToleratesTaint``).
+Part of the shared object machinery, like upstream's component-helpers: the scheduler's
+cache, queue and plugins read :class:`PodInfo` instead of the raw dict, so requests,
+tolerations and affinity terms are parsed once per pod version rather than once per node,
+and the DaemonSet controller uses the same taint and affinity matching to decide which
+nodes a daemon pod belongs on. It mirrors kube-scheduler's ``framework.PodInfo`` and the
+helpers it leans on (``resource.PodRequests``, ``nodeaffinity.RequiredNodeAffinity``,
+``AffinityTerm``, ``Toleration.ToleratesTaint``).
 
 Parsing never raises: the apiserver validated the pod, and whatever still cannot be
 understood (a selector term with an unknown operator, say) matches nothing, as upstream's

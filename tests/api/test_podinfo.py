@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from observe.scheduler.podinfo import (
+from observe.api.podinfo import (
     DEFAULT_MEMORY_REQUEST,
     PodInfo,
     Taint,
