@@ -34,8 +34,8 @@ from typing import Any
 
 import orjson
 
-from observe.shipper.fields import index_for
-from observe.shipper.record import Record
+from observe.logstore.record import Record
+from observe.logstore.templates import index_for
 
 DEFAULT_INDEX = "observe-events-%Y.%m.%d"
 

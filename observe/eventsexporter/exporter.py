@@ -15,8 +15,8 @@ import logging
 from typing import Any
 
 from observe.eventsexporter.documents import DEFAULT_INDEX, event_record
-from observe.shipper.delivery import Delivery
-from observe.shipper.record import Record
+from observe.logstore.delivery import Delivery
+from observe.logstore.record import Record
 
 log = logging.getLogger(__name__)
 

@@ -29,15 +29,15 @@ from observe.client.rest import ApiClient
 from observe.common.server import ComponentServer, health_app
 from observe.eventsexporter.documents import DEFAULT_INDEX
 from observe.eventsexporter.exporter import EventsExporter
+from observe.logstore.deadletter import FileDeadLetters, IndexDeadLetters
+from observe.logstore.delivery import Backoff, Delivery
+from observe.logstore.outputs.base import Output
 from observe.logstore.templates import (
     DEFAULT_RETENTION_DAYS,
     StoreAdmin,
     TemplatedOutput,
     schedule_retention,
 )
-from observe.shipper.deadletter import FileDeadLetters, IndexDeadLetters
-from observe.shipper.delivery import Backoff, Delivery
-from observe.shipper.outputs.base import Output
 
 log = logging.getLogger("observe.eventsexporter")
 DEFAULT_PORT = 10262
@@ -73,12 +73,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def build_output(args: argparse.Namespace, urls: list[str]) -> Output:
     verify = not args.insecure_skip_tls_verify
     if args.flavor == "elasticsearch":
-        from observe.shipper.outputs.elasticsearch import elasticsearch_output
+        from observe.logstore.outputs.elasticsearch import elasticsearch_output
 
         output = elasticsearch_output(urls, api_key=args.api_key, username=args.username,
                                       password=args.password, verify_certs=verify)
     else:
-        from observe.shipper.outputs.opensearch import opensearch_output
+        from observe.logstore.outputs.opensearch import opensearch_output
 
         output = opensearch_output(urls, username=args.username, password=args.password,
                                    verify_certs=verify)

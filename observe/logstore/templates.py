@@ -22,14 +22,15 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from observe.shipper.outputs.base import ItemResult, Output, OutputUnavailable
-from observe.shipper.record import Record
+from observe.logstore.outputs.base import ItemResult, Output, OutputUnavailable
+from observe.logstore.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +236,7 @@ def schedule_retention(scheduler: Any, admin: StoreAdmin, days: int,
 
 
 class TemplatedOutput:
-    """An :class:`~observe.shipper.outputs.base.Output` that makes sure the templates are
+    """An :class:`~observe.logstore.outputs.base.Output` that makes sure the templates are
     in place before its first batch: a batch sent first would create the day's index with
     guessed mappings, which cannot be changed afterwards. Until the store takes them the
     batch counts as not delivered, so the delivery loop backs off and tries again."""
@@ -263,3 +264,17 @@ class TemplatedOutput:
     async def close(self) -> None:
         await self.output.close()
         await self.admin.close()
+
+
+def index_for(pattern: str, timestamp: str | None, cache: dict[str, str]) -> str:
+    """The index a record goes to: ``pattern`` with ``%Y``/``%m``/``%d`` taken from the
+    record's own date (so a resend lands in the same index as the first send)."""
+    day = timestamp[:10] if timestamp and len(timestamp) >= 10 else None
+    if day is None:
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+    name = cache.get(day)
+    if name is None:
+        name = (pattern.replace("%Y", day[0:4]).replace("%m", day[5:7])
+                .replace("%d", day[8:10]))
+        cache[day] = name
+    return name

@@ -108,20 +108,6 @@ def static_fields(node: str, where: PodLogPath | None, info: PodInfo | None) -> 
     return orjson.dumps(members)[1:-1]
 
 
-def index_for(pattern: str, timestamp: str | None, cache: dict[str, str]) -> str:
-    """The index a record goes to: ``pattern`` with ``%Y``/``%m``/``%d`` taken from the
-    record's own date (so a resend lands in the same index as the first send)."""
-    day = timestamp[:10] if timestamp and len(timestamp) >= 10 else None
-    if day is None:
-        day = time.strftime("%Y-%m-%d", time.gmtime())
-    name = cache.get(day)
-    if name is None:
-        name = (pattern.replace("%Y", day[0:4]).replace("%m", day[5:7])
-                .replace("%d", day[8:10]))
-        cache[day] = name
-    return name
-
-
 def now_rfc3339() -> str:
     ns = time.time_ns()
     seconds, frac = divmod(ns, 1_000_000_000)

@@ -30,11 +30,11 @@ from observe.client.config import ConfigError, default_kubeconfig_path, load_kub
 from observe.client.informer import Informer
 from observe.client.rest import ApiClient
 from observe.common.server import ComponentServer, health_app
+from observe.logstore.outputs.base import Output
 from observe.shipper.config import ShipperConfig
 from observe.shipper.fields import DEFAULT_INDEX
 from observe.shipper.metadata import PodIndex
 from observe.shipper.metrics import ShipperCollector
-from observe.shipper.outputs.base import Output
 from observe.shipper.parsing import PARSERS
 from observe.shipper.shipper import Shipper
 
@@ -110,29 +110,29 @@ def build_output(args: argparse.Namespace) -> Output:
     urls = [u.strip() for u in (args.url or DEFAULT_URLS.get(kind, "")).split(",") if u.strip()]
     verify = not args.insecure_skip_tls_verify
     if kind == "opensearch":
-        from observe.shipper.outputs.opensearch import opensearch_output
+        from observe.logstore.outputs.opensearch import opensearch_output
 
         return _templated(args, urls, opensearch_output(
             urls, username=args.username, password=args.password, verify_certs=verify,
             compress=args.compress))
     if kind == "elasticsearch":
-        from observe.shipper.outputs.elasticsearch import elasticsearch_output
+        from observe.logstore.outputs.elasticsearch import elasticsearch_output
 
         return _templated(args, urls, elasticsearch_output(
             urls, api_key=args.api_key, username=args.username, password=args.password,
             verify_certs=verify, compress=args.compress))
     if kind == "forward":
-        from observe.shipper.outputs.forward import DEFAULT_PORT as FORWARD_PORT
-        from observe.shipper.outputs.forward import ForwardOutput
+        from observe.logstore.outputs.forward import DEFAULT_PORT as FORWARD_PORT
+        from observe.logstore.outputs.forward import ForwardOutput
 
         host, _, port = urls[0].rpartition(":") if ":" in urls[0] else (urls[0], "", "")
         return ForwardOutput(host or urls[0], int(port or FORWARD_PORT), tag=args.forward_tag,
                              compress=args.compress)
     if kind == "stdout":
-        from observe.shipper.outputs.stdout import StdoutOutput
+        from observe.logstore.outputs.stdout import StdoutOutput
 
         return StdoutOutput()
-    from observe.shipper.outputs.null import NullOutput
+    from observe.logstore.outputs.null import NullOutput
 
     return NullOutput()
 

@@ -16,24 +16,24 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from observe.logstore.deadletter import DeadLetters, FileDeadLetters, IndexDeadLetters
+from observe.logstore.delivery import Backoff, Delivery
+from observe.logstore.outputs.base import ItemResult, Output
+from observe.logstore.record import Record
+from observe.logstore.templates import index_for
 from observe.shipper.checkpoints import Checkpoints
 from observe.shipper.config import ShipperConfig
-from observe.shipper.deadletter import DeadLetters, FileDeadLetters, IndexDeadLetters
-from observe.shipper.delivery import Backoff, Delivery
 from observe.shipper.fields import (
     TAG_METADATA_MISSING,
     document,
     document_id,
-    index_for,
     static_fields,
     without_merged_fields,
 )
 from observe.shipper.formats import TAG_TRUNCATED, Entry, LineAssembler
 from observe.shipper.metadata import PodIndex, PodInfo, container_options
 from observe.shipper.multiline import MultilineJoiner, RegexRule, Rule, rules_named
-from observe.shipper.outputs.base import ItemResult, Output
 from observe.shipper.parsing import PARSERS, parse
-from observe.shipper.record import Record
 from observe.shipper.tailer import FileState, Lines, Tailer
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ import asyncio
 import time
 
 from observe.eventsexporter.exporter import EventsExporter
-from observe.shipper.deadletter import FileDeadLetters
-from observe.shipper.delivery import Backoff, Delivery
-from observe.shipper.outputs.bulk import BulkOutput
-from observe.shipper.outputs.fake import FakeBulkTransport
+from observe.logstore.deadletter import FileDeadLetters
+from observe.logstore.delivery import Backoff, Delivery
+from observe.logstore.outputs.bulk import BulkOutput
+from observe.logstore.outputs.fake import FakeBulkTransport
 
 from .test_documents import event
 
@@ -48,7 +48,7 @@ async def test_each_count_is_a_document_and_a_relist_adds_none(tmp_path):
 
 
 async def test_an_unavailable_store_loses_nothing(tmp_path):
-    from observe.shipper.outputs.base import OutputUnavailable
+    from observe.logstore.outputs.base import OutputUnavailable
 
     transport = FakeBulkTransport()
     transport.fail_next = [OutputUnavailable("down")] * 3

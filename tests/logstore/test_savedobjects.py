@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from observe.eventsexporter.exporter import EventsExporter
+from observe.logstore.deadletter import FileDeadLetters
+from observe.logstore.delivery import Delivery
+from observe.logstore.outputs.opensearch import opensearch_output
 from observe.logstore.savedobjects import load, saved_searches
 from observe.logstore.templates import StoreAdmin, TemplatedOutput
-from observe.shipper.deadletter import FileDeadLetters
-from observe.shipper.delivery import Delivery
-from observe.shipper.outputs.opensearch import opensearch_output
 from tests.shipper.harness import RunningShipper, fast_config
 from tests.shipper.logfiles import append, container_dir, cri
 from tests.shipper.store import request

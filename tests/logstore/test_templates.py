@@ -7,6 +7,10 @@ import uuid
 
 import pytest
 
+from observe.logstore.outputs.base import OutputUnavailable
+from observe.logstore.outputs.bulk import BulkOutput
+from observe.logstore.outputs.fake import FakeBulkTransport
+from observe.logstore.record import Record
 from observe.logstore.templates import (
     COMPONENT_TEMPLATES,
     EVENTS_TEMPLATE,
@@ -18,10 +22,6 @@ from observe.logstore.templates import (
     delete_expired,
     expired_indices,
 )
-from observe.shipper.outputs.base import OutputUnavailable
-from observe.shipper.outputs.bulk import BulkOutput
-from observe.shipper.outputs.fake import FakeBulkTransport
-from observe.shipper.record import Record
 from tests.shipper.store import request
 
 TODAY = dt.date(2024, 5, 10)

@@ -9,11 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from observe.logstore.outputs.base import Output
+from observe.logstore.outputs.bulk import BulkOutput
+from observe.logstore.outputs.fake import FakeBulkTransport
 from observe.shipper.config import ShipperConfig
 from observe.shipper.metadata import PodIndex
-from observe.shipper.outputs.base import Output
-from observe.shipper.outputs.bulk import BulkOutput
-from observe.shipper.outputs.fake import FakeBulkTransport
 from observe.shipper.shipper import Shipper
 
 FAST = dict(poll_interval=0.02, scan_interval=0.05, rotate_idle=0.2, truncate_grace=0.5,

@@ -5,16 +5,16 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from observe.shipper.outputs.base import (
+from observe.logstore.outputs.base import (
     DELIVERED,
     DUPLICATE,
     REJECTED,
     RETRY,
     outcome_of,
 )
-from observe.shipper.outputs.bulk import BulkOutput, BulkRequestRejected, bulk_body, item_results
-from observe.shipper.outputs.fake import FakeBulkTransport
-from observe.shipper.record import Record
+from observe.logstore.outputs.bulk import BulkOutput, BulkRequestRejected, bulk_body, item_results
+from observe.logstore.outputs.fake import FakeBulkTransport
+from observe.logstore.record import Record
 
 
 def records(n, index="logs"):

@@ -7,12 +7,12 @@ import time
 
 import orjson
 
-from observe.shipper.deadletter import FileDeadLetters
-from observe.shipper.delivery import Backoff, Delivery
-from observe.shipper.outputs.base import OutputUnavailable
-from observe.shipper.outputs.bulk import BulkOutput
-from observe.shipper.outputs.fake import FakeBulkTransport
-from observe.shipper.record import Record
+from observe.logstore.deadletter import FileDeadLetters
+from observe.logstore.delivery import Backoff, Delivery
+from observe.logstore.outputs.base import OutputUnavailable
+from observe.logstore.outputs.bulk import BulkOutput
+from observe.logstore.outputs.fake import FakeBulkTransport
+from observe.logstore.record import Record
 
 
 def record(i):

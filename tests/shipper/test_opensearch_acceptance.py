@@ -14,7 +14,7 @@ import pytest
 
 from observe.kubelet.logs import LogWriter
 from observe.logstore.opensearch import OpenSearchNode
-from observe.shipper.outputs.opensearch import opensearch_output
+from observe.logstore.outputs.opensearch import opensearch_output
 
 from .harness import RunningShipper, fast_config
 from .logfiles import append, container_dir, copytruncate, cri

@@ -13,11 +13,11 @@ import pytest
 from aiohttp import web
 
 from observe.logstore.opensearch import free_port
-from observe.shipper.outputs.base import DELIVERED, DUPLICATE, REJECTED, RETRY, OutputUnavailable
-from observe.shipper.outputs.elasticsearch import elasticsearch_output
-from observe.shipper.outputs.forward import ForwardOutput, event_time
-from observe.shipper.outputs.opensearch import opensearch_output
-from observe.shipper.record import Record
+from observe.logstore.outputs.base import DELIVERED, DUPLICATE, REJECTED, RETRY, OutputUnavailable
+from observe.logstore.outputs.elasticsearch import elasticsearch_output
+from observe.logstore.outputs.forward import ForwardOutput, event_time
+from observe.logstore.outputs.opensearch import opensearch_output
+from observe.logstore.record import Record
 
 RECORDS = [Record(None, i, "logs", f"id-{i}",
                   orjson.dumps({"@timestamp": "2024-01-02T03:04:05.000000007Z",

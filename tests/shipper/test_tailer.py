@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sqlite3
 
+from observe.logstore.outputs.base import OutputUnavailable
 from observe.shipper.metadata import PodIndex
-from observe.shipper.outputs.base import OutputUnavailable
 
 from .harness import RunningShipper, fast_config
 from .logfiles import append, container_dir, copytruncate, cri, gzip_file, rotate

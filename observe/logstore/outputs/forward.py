@@ -30,8 +30,8 @@ from typing import Any
 import msgpack
 import orjson
 
-from observe.shipper.outputs.base import OK, ItemResult, OutputUnavailable
-from observe.shipper.record import Record
+from observe.logstore.outputs.base import OK, ItemResult, OutputUnavailable
+from observe.logstore.record import Record
 
 DEFAULT_PORT = 24224
 DEFAULT_TAG = "observe.logs"

@@ -18,9 +18,9 @@ from typing import Protocol
 
 import orjson
 
+from observe.logstore.outputs.base import ItemResult, Output, OutputUnavailable
+from observe.logstore.record import Record
 from observe.shipper.fields import now_rfc3339
-from observe.shipper.outputs.base import ItemResult, Output, OutputUnavailable
-from observe.shipper.record import Record
 
 log = logging.getLogger(__name__)
 

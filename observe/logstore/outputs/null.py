@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from observe.shipper.outputs.base import OK, ItemResult
-from observe.shipper.outputs.bulk import bulk_body
-from observe.shipper.record import Record
+from observe.logstore.outputs.base import OK, ItemResult
+from observe.logstore.outputs.bulk import bulk_body
+from observe.logstore.record import Record
 
 
 class NullOutput:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from observe.shipper.record import Record
+from observe.logstore.record import Record
 
 DELIVERED = "delivered"
 DUPLICATE = "duplicate"

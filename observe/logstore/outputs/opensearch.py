@@ -13,8 +13,8 @@ from typing import Any
 from opensearchpy import AsyncOpenSearch
 from opensearchpy import exceptions as os_errors
 
-from observe.shipper.outputs.base import OutputUnavailable
-from observe.shipper.outputs.bulk import BulkOutput, BulkRequestRejected
+from observe.logstore.outputs.base import OutputUnavailable
+from observe.logstore.outputs.bulk import BulkOutput, BulkRequestRejected
 
 DEFAULT_TIMEOUT = 30.0
 

@@ -14,8 +14,8 @@ from typing import Any
 import elastic_transport
 from elasticsearch import ApiError, AsyncElasticsearch
 
-from observe.shipper.outputs.base import OutputUnavailable
-from observe.shipper.outputs.bulk import BulkOutput, BulkRequestRejected
+from observe.logstore.outputs.base import OutputUnavailable
+from observe.logstore.outputs.bulk import BulkOutput, BulkRequestRejected
 
 DEFAULT_TIMEOUT = 30.0
 

@@ -14,13 +14,13 @@ from typing import Any, Protocol
 
 import orjson
 
-from observe.shipper.outputs.base import (
+from observe.logstore.outputs.base import (
     OK,
     RETRY,
     ItemResult,
     outcome_of,
 )
-from observe.shipper.record import Record
+from observe.logstore.record import Record
 
 MISSING_ITEM = ItemResult(RETRY, 0, "no result for this item in the bulk response")
 

@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from observe.shipper.deadletter import DeadLetters
-from observe.shipper.outputs.base import RETRY, ItemResult, Output, OutputUnavailable
-from observe.shipper.record import Record
+from observe.logstore.deadletter import DeadLetters
+from observe.logstore.outputs.base import RETRY, ItemResult, Output, OutputUnavailable
+from observe.logstore.record import Record
 
 log = logging.getLogger(__name__)
 

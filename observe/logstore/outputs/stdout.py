@@ -6,8 +6,8 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from observe.shipper.outputs.base import OK, ItemResult
-from observe.shipper.record import Record
+from observe.logstore.outputs.base import OK, ItemResult
+from observe.logstore.record import Record
 
 
 class StdoutOutput:
