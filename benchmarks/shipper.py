@@ -29,10 +29,10 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from observe.logstore.opensearch import OpenSearchNode, free_port
-from observe.shipper.config import ShipperConfig
-from observe.shipper.metadata import PodIndex
 from observe.logstore.outputs.null import NullOutput
 from observe.logstore.outputs.opensearch import opensearch_output
+from observe.shipper.config import ShipperConfig
+from observe.shipper.metadata import PodIndex
 from observe.shipper.shipper import Shipper
 
 NODE = "bench-node"

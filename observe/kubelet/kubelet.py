@@ -37,6 +37,7 @@ from observe.client.informer import SharedInformerFactory
 from observe.client.rest import ApiClient
 from observe.common.server import ComponentServer, health_app
 from observe.kubelet import machine
+from observe.kubelet.cadvisorsource import CadvisorSource, machine_facts
 from observe.kubelet.config import KubeletConfig
 from observe.kubelet.images import ImageCatalog
 from observe.kubelet.ipam import PodAddresses
@@ -133,7 +134,8 @@ class Kubelet:
                              on_delete=lambda p: workers.wake(uid_of(p)))
 
             stats = StatsProvider(config.node_name, layout, runtime, pods.list)
-            handlers = NodeHandlers(pods.list, runtime, stats)
+            cadvisor = CadvisorSource(config.node_name, layout, runtime, machine_facts(info))
+            handlers = NodeHandlers(pods.list, runtime, stats, cadvisor)
             app = health_app(self.registry, lambda: None if self.ready else "starting",
                              handlers.routes())
             self.server = ComponentServer(app, config.address, config.port)

@@ -3,6 +3,8 @@ and ``/metrics`` (one aiohttp app, :func:`observe.common.server.health_app`):
 
 - ``GET /pods``: a PodList of the pods bound to this node;
 - ``GET /stats/summary``: the Summary API (:mod:`observe.kubelet.stats`);
+- ``GET /metrics/cadvisor``: container usage in cAdvisor's format
+  (:mod:`observe.kubelet.cadvisorsource`);
 - ``GET /containerLogs/<namespace>/<pod>/<container>``: the container's log as plain text,
   with ``follow``, ``previous``, ``tailLines``, ``sinceSeconds``, ``sinceTime``,
   ``timestamps`` and ``limitBytes``; what the apiserver's ``pods/log`` proxies to;
@@ -29,7 +31,9 @@ from aiohttp import web
 
 from observe.common import remotecommand
 from observe.kubelet import execstream
+from observe.kubelet.cadvisorsource import CadvisorSource
 from observe.kubelet.logs import LogOptions, follow_log, parse_timestamp, read_log
+from observe.kubelet.promtext import CONTENT_TYPE
 from observe.kubelet.runtime.types import ContainerStatus, Runtime
 from observe.kubelet.stats import StatsProvider
 from observe.kubelet.status import CONTAINER_ID_PREFIX, instances_by_name
@@ -116,16 +120,18 @@ def pick_instance(pod: Object, name: str, instances: Sequence[ContainerStatus],
 
 class NodeHandlers:
     def __init__(self, pods: Callable[[], Sequence[Object]], runtime: Runtime,
-                 stats: StatsProvider | None) -> None:
+                 stats: StatsProvider | None, cadvisor: CadvisorSource | None = None) -> None:
         self._pods = pods
         self._runtime = runtime
         self._stats = stats
+        self._cadvisor = cadvisor
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/pods", self.pods), web.get("/stats/summary", self.summary),
                 web.get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs),
                 web.get("/exec/{namespace}/{pod}/{container}", self.exec),
-                web.post("/exec/{namespace}/{pod}/{container}", self.exec)]
+                web.post("/exec/{namespace}/{pod}/{container}", self.exec),
+                web.get("/metrics/cadvisor", self.cadvisor)]
 
     async def pods(self, request: web.Request) -> web.Response:
         body = {"kind": "PodList", "apiVersion": "v1", "metadata": {},
@@ -138,6 +144,12 @@ class NodeHandlers:
         # Read on the loop: the runtime's bookkeeping is not shared with other threads.
         summary = self._stats.summary()
         return web.Response(body=orjson.dumps(summary), content_type="application/json")
+
+    async def cadvisor(self, request: web.Request) -> web.Response:
+        if self._cadvisor is None:
+            return status_response(404, "NotFound", "cAdvisor metrics are not available")
+        return web.Response(body=await self._cadvisor.scrape(),
+                            headers={"Content-Type": CONTENT_TYPE})
 
     def _find_pod(self, namespace: str, name: str) -> Object | None:
         return next((p for p in self._pods() if p["metadata"].get("namespace") == namespace
