@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import logging
 import re
-import signal
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, ProcessCollector
@@ -24,6 +23,7 @@ from exporters.node import config as defaults
 from exporters.node.collector import NodeScrape
 from exporters.node.collectors import COLLECTORS, build
 from exporters.node.config import NodeExporterConfig
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 
 log = logging.getLogger("exporters.node")
@@ -110,10 +110,7 @@ def build_registry(config: NodeExporterConfig, names: list[str] | None) -> Colle
 
 
 async def serve(args: argparse.Namespace, registry: CollectorRegistry) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     server = ComponentServer(health_app(registry), args.address, args.port)
     await server.start()
     log.info("node-exporter%s serving /metrics on %s:%d",
@@ -127,7 +124,6 @@ async def serve(args: argparse.Namespace, registry: CollectorRegistry) -> int:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     registry = build_registry(config_from(args), args.collectors)
     return asyncio.run(serve(args, registry))

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 
 from prometheus_client import CollectorRegistry, ProcessCollector, disable_created_metrics
 
@@ -27,6 +26,7 @@ from exporters.state.metrics.kind import MetricOptions
 from exporters.state.server import exporter_app
 from observe.client.config import ConfigError, default_kubeconfig_path, load_kubeconfig
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer
 
 log = logging.getLogger("exporters.state")
@@ -85,10 +85,7 @@ async def serve(args: argparse.Namespace) -> int:
     telemetry = CollectorRegistry()
     ProcessCollector(registry=telemetry)
     sharding_metrics(telemetry)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     async with ApiClient(config, registry=telemetry) as api:
         exporter = StateExporter(api, options_from(args), telemetry)
         server = ComponentServer(exporter_app(exporter.exposition, telemetry,
@@ -110,8 +107,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     # ksm's counters have no *_created companions; neither do ours.
     disable_created_metrics()
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         return asyncio.run(serve(args))
     except ConfigError as e:

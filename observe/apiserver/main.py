@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from aiohttp import web
 from observe.apiserver import protobuf
 from observe.apiserver.allocators import DEFAULT_SERVICE_RANGE
 from observe.apiserver.app import ServerConfig, create_app
+from observe.common.process import configure_logging
 
 
 def parse_args(argv: list[str]) -> ServerConfig:
@@ -49,8 +49,7 @@ def parse_args(argv: list[str]) -> ServerConfig:
 
 def main(argv: list[str]) -> int:
     config = parse_args(argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     web.run_app(create_app(config), host=config.host, port=config.port, print=None,
                 access_log=None, handle_signals=True)

@@ -13,12 +13,12 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 
 from prometheus_client import CollectorRegistry
 
 from observe.client.config import ConfigError, default_kubeconfig_path, load_kubeconfig
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.controllers.manager import ControllerManager
 from observe.controllers.options import ControllerOptions, parse_duration, select_controllers
@@ -95,10 +95,7 @@ def options_from(args: argparse.Namespace) -> ControllerOptions:
 async def serve(args: argparse.Namespace, options: ControllerOptions) -> int:
     config = load_kubeconfig(default_kubeconfig_path(os.environ, args.kubeconfig))
     metrics = CollectorRegistry()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     async with ApiClient(config, registry=metrics) as api:
         manager = ControllerManager(api, options, metrics=metrics)
         server = ComponentServer(health_app(metrics, manager.not_ready_reason),
@@ -118,8 +115,7 @@ async def serve(args: argparse.Namespace, options: ControllerOptions) -> int:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         options = options_from(args)
         return asyncio.run(serve(args, options))

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from observe.api.registry import default_registry
 from observe.client.config import ConfigError, default_kubeconfig_path, load_kubeconfig
 from observe.client.informer import Informer
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.eventsexporter.documents import DEFAULT_INDEX
 from observe.eventsexporter.exporter import EventsExporter
@@ -149,10 +149,7 @@ async def serve(args: argparse.Namespace) -> int:
     await server.start()
     log.info("exporting Events to %s (%s); health and metrics on %s:%d", args.es_url,
              args.flavor, args.address, server.port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     try:
         await exporter.run(stop)
     finally:
@@ -167,8 +164,7 @@ async def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         return asyncio.run(serve(args))
     except ConfigError as e:

@@ -14,11 +14,11 @@ import asyncio
 import ipaddress
 import logging
 import os
-import signal
 from pathlib import Path
 
 from observe.api.quantity import QuantityError, parse_quantity
 from observe.client.config import ConfigError, default_kubeconfig_path, load_kubeconfig
+from observe.common.process import configure_logging, stop_event
 from observe.kubelet.config import KubeletConfig
 from observe.kubelet.hollow import HollowNodes
 from observe.kubelet.kubelet import Kubelet
@@ -106,10 +106,7 @@ def parse_args(argv: list[str]) -> tuple[KubeletConfig, str | None, str]:
 
 async def serve(config: KubeletConfig, kubeconfig: str | None) -> int:
     client_config = load_kubeconfig(default_kubeconfig_path(os.environ, kubeconfig))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     if config.hollow:
         await HollowNodes(config, client_config).run(stop)
     else:
@@ -119,8 +116,7 @@ async def serve(config: KubeletConfig, kubeconfig: str | None) -> int:
 
 def main(argv: list[str]) -> int:
     config, kubeconfig, level = parse_args(argv)
-    logging.basicConfig(level=level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level)
     config.root_dir.mkdir(parents=True, exist_ok=True)
     try:
         return asyncio.run(serve(config, kubeconfig))

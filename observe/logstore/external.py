@@ -16,11 +16,11 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.logstore.templates import StoreAdmin, StoreError
 
@@ -53,10 +53,7 @@ async def serve(args: argparse.Namespace) -> int:
     server = ComponentServer(health_app(registry, ready), args.address, args.port)
     await server.start()
     log.info("watching %s; health on %s:%d", args.es_url, args.address, server.port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     try:
         while not stop.is_set():
             status = await store_status(admin)
@@ -83,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     return asyncio.run(serve(args))
 
 

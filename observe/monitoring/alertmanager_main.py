@@ -16,6 +16,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from observe.common.process import configure_logging
 from observe.monitoring import binaries, launch
 from observe.monitoring.alertmanager_config import AlertmanagerSettings, alertmanager_config
 from observe.monitoring.rules import write_yaml
@@ -66,8 +67,7 @@ def prepare(args: argparse.Namespace) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     args = parse_args(argv)
     try:
         binary = binaries.require(binaries.ALERTMANAGER)

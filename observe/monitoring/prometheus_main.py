@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from observe.common.process import configure_logging
 from observe.monitoring import binaries, launch
 from observe.monitoring.prometheus_config import PrometheusSettings, prometheus_config
 from observe.monitoring.rules import shipped_rules_dir, write_rules, write_yaml
@@ -89,8 +90,7 @@ def prepare(args: argparse.Namespace) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     args = parse_args(argv, os.environ)
     try:
         binary = binaries.require(binaries.PROMETHEUS)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
 from observe.client.config import ConfigError, load_kubeconfig
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.monitoring.sd import DiscoveryMetrics, LiveCluster, routes
 from observe.supervisor.layout import ClusterLayout
@@ -51,10 +51,7 @@ async def serve(args: argparse.Namespace) -> None:
         server = ComponentServer(app, args.host, args.port)
         await server.start()
         log.info("serving scrape targets on http://%s:%d/targets", args.host, server.port)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_event()
         try:
             await stop.wait()
         finally:
@@ -63,8 +60,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         asyncio.run(serve(args))
     except ConfigError as e:

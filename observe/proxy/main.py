@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import socket
 
 from prometheus_client import CollectorRegistry
@@ -22,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from observe.client.config import ConfigError, default_kubeconfig_path, load_kubeconfig
 from observe.client.informer import SharedInformerFactory
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.proxy.metrics import ProxyMetrics
 from observe.proxy.proxier import Proxier
@@ -56,10 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> int:
     config = load_kubeconfig(default_kubeconfig_path(os.environ, args.kubeconfig))
     registry = CollectorRegistry()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     async with ApiClient(config, registry=registry) as api:
         factory = SharedInformerFactory(api)
         proxier = Proxier(api, factory, node_name=args.node_name,
@@ -85,8 +82,7 @@ async def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     try:
         return asyncio.run(serve(args))
     except ConfigError as e:

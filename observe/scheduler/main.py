@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from observe.client.config import (
     load_kubeconfig,
 )
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.scheduler import queue
 from observe.scheduler.config import SchedulerConfig
@@ -98,8 +98,7 @@ async def serve(options: Options, stop: asyncio.Event) -> None:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         options = parse_args(argv)
     except ConfigError as e:
@@ -107,10 +106,7 @@ def main(argv: list[str]) -> int:
         return 1
 
     async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_event()
         await serve(options, stop)
 
     asyncio.run(run())

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import os
 import resource
-import signal
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -29,6 +28,7 @@ from observe.api.registry import default_registry
 from observe.client.config import ConfigError, default_kubeconfig_path, load_kubeconfig
 from observe.client.informer import Informer
 from observe.client.rest import ApiClient
+from observe.common.process import configure_logging, stop_event
 from observe.common.server import ComponentServer, health_app
 from observe.logstore.outputs.base import Output
 from observe.shipper.config import ShipperConfig
@@ -183,10 +183,7 @@ async def serve(args: argparse.Namespace) -> int:
     await server.start()
     log.info("shipping %s/pods to %s; health and metrics on %s:%d", config.root,
              shipper.output.name, args.address, server.port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_event()
     # Records wait for their pod's metadata (config.metadata_wait), not for the sync.
     synced = asyncio.create_task(_mark_synced(informer, pods)) if informer else None
     try:
@@ -209,8 +206,7 @@ async def _mark_synced(informer: Informer, pods: PodIndex) -> None:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     _raise_open_file_limit()
     try:
         return asyncio.run(serve(args))
