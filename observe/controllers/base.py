@@ -39,6 +39,7 @@ from observe.client.errors import ApiError, ClientError
 from observe.client.events import EventRecorder
 from observe.client.informer import Informer, SharedInformerFactory
 from observe.client.workqueue import WorkQueue
+from observe.controllers.expectations import Expectations
 from observe.controllers.ownership import (
     Claim,
     adopt_patch,
@@ -184,6 +185,28 @@ class Controller(ABC):
         if owner is None or (owner.get("metadata") or {}).get("uid") != ref.get("uid"):
             return None
         return object_key(owner)
+
+    def watch_owned_pods(self, pods: Informer, owners: Informer,
+                         expectations: Expectations) -> None:
+        """Queue the owner of every pod event and settle its expectations, as upstream's
+        addPod/updatePod/deletePod do for controllers that create pods: a pod that arrives
+        counts as an expected creation (as an expected deletion when it is already
+        terminating), one that starts terminating or goes away as an expected deletion."""
+
+        def observed(pod: Object, deleting: bool, created: bool) -> None:
+            owner = self.owner_key(pod, owners)
+            if owner is None:
+                return
+            if deleting:
+                expectations.deletion_observed(owner, object_key(pod))
+            elif created:
+                expectations.creation_observed(owner)
+            self.queue.add(owner)
+
+        pods.add_handler(
+            lambda pod: observed(pod, m.is_terminating(pod), True),
+            lambda old, new: observed(new, m.is_terminating(new), False),
+            lambda pod: observed(pod, True, False))
 
     # -- helpers for sync() --------------------------------------------------------------------
 

@@ -46,8 +46,7 @@ class DaemonSetController(Controller):
         self._pod_type = self.pods.resource_type
         self.daemonsets.add_handler(self.enqueue, lambda old, new: self.enqueue(new),
                                     self._ds_deleted)
-        self.pods.add_handler(self._pod_added, lambda old, new: self._pod_updated(new),
-                              self._pod_deleted)
+        self.watch_owned_pods(self.pods, self.daemonsets, self.expectations)
         self.nodes.add_handler(self._enqueue_all, lambda old, new: self._enqueue_all(new),
                                self._enqueue_all)
 
@@ -58,25 +57,6 @@ class DaemonSetController(Controller):
     def _enqueue_all(self, _node: Object) -> None:
         for ds in self.daemonsets.list():
             self.enqueue(ds)
-
-    def _pod_added(self, pod: Object) -> None:
-        owner = self.owner_key(pod, self.daemonsets)
-        if owner is not None:
-            self.expectations.creation_observed(owner)
-            self.queue.add(owner)
-
-    def _pod_updated(self, pod: Object) -> None:
-        owner = self.owner_key(pod, self.daemonsets)
-        if owner is not None:
-            if m.is_terminating(pod):
-                self.expectations.deletion_observed(owner, object_key(pod))
-            self.queue.add(owner)
-
-    def _pod_deleted(self, pod: Object) -> None:
-        owner = self.owner_key(pod, self.daemonsets)
-        if owner is not None:
-            self.expectations.deletion_observed(owner, object_key(pod))
-            self.queue.add(owner)
 
     # -- sync ----------------------------------------------------------------------------------
 

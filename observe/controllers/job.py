@@ -52,7 +52,7 @@ class JobController(Controller):
         self._pod_type = self.pods.resource_type
         self.jobs.add_handler(self.enqueue, lambda old, new: self.enqueue(new),
                               self._job_deleted)
-        self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
+        self.watch_owned_pods(self.pods, self.jobs, self.expectations)
 
     # -- event handlers ------------------------------------------------------------------------
 
@@ -61,30 +61,6 @@ class JobController(Controller):
         self.expectations.forget(key)
         self.backoff.pop(key, None)
         self.enqueue(job)
-
-    def _pod_added(self, pod: Object) -> None:
-        owner = self.owner_key(pod, self.jobs)
-        if owner is None:
-            return
-        if m.is_terminating(pod):
-            self.expectations.deletion_observed(owner, object_key(pod))
-        else:
-            self.expectations.creation_observed(owner)
-        self.queue.add(owner)
-
-    def _pod_updated(self, old: Object, new: Object) -> None:
-        owner = self.owner_key(new, self.jobs)
-        if owner is None:
-            return
-        if m.is_terminating(new):
-            self.expectations.deletion_observed(owner, object_key(new))
-        self.queue.add(owner)
-
-    def _pod_deleted(self, pod: Object) -> None:
-        owner = self.owner_key(pod, self.jobs)
-        if owner is not None:
-            self.expectations.deletion_observed(owner, object_key(pod))
-            self.queue.add(owner)
 
     # -- sync ----------------------------------------------------------------------------------
 
