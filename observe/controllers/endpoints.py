@@ -167,19 +167,12 @@ class EndpointsController(Controller):
         self.endpoints.add_handler(on_delete=self.enqueue)
 
     def _pod_changed(self, pod: Object) -> None:
-        namespace = (pod.get("metadata") or {}).get("namespace")
-        for service in self.services.list(namespace):
-            if eu.selects(service, pod):
-                self.enqueue(service)
+        self._pod_updated(None, pod)
 
-    def _pod_updated(self, old: Object, new: Object) -> None:
-        if (old.get("metadata") or {}).get("resourceVersion") == \
-                (new.get("metadata") or {}).get("resourceVersion"):
-            return  # a resync, not a change
+    def _pod_updated(self, old: Object | None, new: Object) -> None:
         namespace = (new.get("metadata") or {}).get("namespace")
-        for service in self.services.list(namespace):
-            if eu.selects(service, new) or eu.selects(service, old):
-                self.enqueue(service)
+        for service in eu.services_to_sync(self.services.list(namespace), old, new):
+            self.enqueue(service)
 
     async def sync(self, key: str) -> None:
         namespace, name = split_key(key)

@@ -235,19 +235,12 @@ class EndpointSliceController(Controller):
         self.deleted.forget(key)
 
     def _pod_changed(self, pod: Object) -> None:
-        namespace = (pod.get("metadata") or {}).get("namespace")
-        for service in self.services.list(namespace):
-            if eu.selects(service, pod):
-                self.enqueue(service)
+        self._pod_updated(None, pod)
 
-    def _pod_updated(self, old: Object, new: Object) -> None:
-        if (old.get("metadata") or {}).get("resourceVersion") == \
-                (new.get("metadata") or {}).get("resourceVersion"):
-            return
+    def _pod_updated(self, old: Object | None, new: Object) -> None:
         namespace = (new.get("metadata") or {}).get("namespace")
-        for service in self.services.list(namespace):
-            if eu.selects(service, new) or eu.selects(service, old):
-                self.enqueue(service)
+        for service in eu.services_to_sync(self.services.list(namespace), old, new):
+            self.enqueue(service)
 
     @staticmethod
     def _service_key(slice_: Object) -> str | None:

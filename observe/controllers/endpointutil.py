@@ -6,7 +6,8 @@ manages (those with a selector, except ExternalName), which Services select a po
 pod belongs in endpoints at all (it has an IP, has not finished, and is not being deleted
 unless terminating pods are wanted), the container port a Service port's ``targetPort``
 resolves to, the DNS hostname an endpoint carries, and the
-``endpoints.kubernetes.io/last-change-trigger-time`` annotation.
+``endpoints.kubernetes.io/last-change-trigger-time`` annotation; and
+:func:`services_to_sync`, which Services a pod event concerns.
 """
 
 from __future__ import annotations
@@ -123,3 +124,14 @@ def last_change_trigger_time(service: Object, pods: list[Object]) -> datetime | 
         times.append(m.parse_time(stamp))
     known = [t for t in times if t is not None]
     return max(known) if known else None
+
+
+def services_to_sync(services: list[Object], old: Object | None, new: Object) -> list[Object]:
+    """The Services (of the pod's namespace) a pod event concerns: those selecting the pod
+    before or after it. A resync that delivers the same version concerns none."""
+    if old is not None:
+        if (old.get("metadata") or {}).get("resourceVersion") == \
+                (new.get("metadata") or {}).get("resourceVersion"):
+            return []
+        return [s for s in services if selects(s, new) or selects(s, old)]
+    return [s for s in services if selects(s, new)]
