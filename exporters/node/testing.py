@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 from exporters.node.config import DEFAULT_MOUNT_POINTS_EXCLUDE
-from observe.testing import free_port, wait_http_ok
+from observe.testing import ComponentProcess, free_port
 
 DEBIAN_NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 
@@ -27,14 +24,11 @@ def debian_node_exporter() -> str | None:
     return shutil.which("prometheus-node-exporter")
 
 
-class ExporterProcess:
+class ExporterProcess(ComponentProcess):
     """One exporter process listening on 127.0.0.1:<port>; its output goes to ``log``."""
 
     def __init__(self, argv: list[str], port: int, log: Path) -> None:
-        self.argv = argv
-        self.port = port
-        self.log = log
-        self.proc: subprocess.Popen | None = None
+        super().__init__(argv, port, log, health_path="/metrics")
 
     @classmethod
     def ours(cls, log: Path, *extra: str) -> ExporterProcess:
@@ -58,28 +52,5 @@ class ExporterProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/metrics"
 
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None, "not started"
-        return self.proc.pid
-
-    def start(self, timeout: float = 30.0) -> ExporterProcess:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        wait_http_ok(self.url, timeout, self.proc)
-        return self
-
     def scrape(self, timeout: float = 10.0) -> str:
-        with urllib.request.urlopen(self.url, timeout=timeout) as response:
-            return response.read().decode()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        return self.get("/metrics", timeout)
